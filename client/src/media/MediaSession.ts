@@ -1,0 +1,136 @@
+import { Device } from 'mediasoup-client';
+import type { types } from 'mediasoup-client';
+import type { MediaKind, MediaSource, ProducerInfo } from '@hearth/shared';
+import type { SignalingClient } from '../connection/SignalingClient.js';
+
+/** A remote member's track as the view-model sees it. */
+export interface RemoteTrack {
+  consumerId: string;
+  producerId: string;
+  peerId: string;
+  kind: MediaKind;
+  source: MediaSource;
+  track: MediaStreamTrack;
+  producerPaused: boolean;
+}
+
+/** Opus tuned for speech on weak links: in-band FEC, DTX in silences, mono. */
+const AUDIO_CODEC_OPTIONS: types.ProducerCodecOptions = { opusStereo: false, opusDtx: true, opusFec: true };
+const VIDEO_ENCODINGS: RTCRtpEncodingParameters[] = [{ maxBitrate: 600_000, maxFramerate: 30 }];
+
+/** mediasoup-client's device and this member's two transports; every step is a signaling request. */
+export class MediaSession {
+  private readonly device = new Device();
+  private sendTransport: types.Transport | undefined;
+  private recvTransport: types.Transport | undefined;
+  private readonly producers = new Map<MediaSource, types.Producer>();
+  private readonly consumers = new Map<string, types.Consumer>();
+
+  constructor(private readonly signaling: SignalingClient) {}
+
+  async start(routerRtpCapabilities: unknown): Promise<void> {
+    await this.device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
+    await this.signaling.request('media.setRtpCapabilities', {
+      rtpCapabilities: this.device.recvRtpCapabilities as never,
+    });
+    this.sendTransport = await this.createTransport('send');
+    this.recvTransport = await this.createTransport('recv');
+  }
+
+  async produce(source: MediaSource, track: MediaStreamTrack): Promise<void> {
+    if (!this.sendTransport) throw new Error('media session not started');
+    const producer = await this.sendTransport.produce({
+      track,
+      appData: { source },
+      // When paused, send no RTP at all (not silence): a muted member is not even heard breathing.
+      zeroRtpOnPause: true,
+      disableTrackOnPause: true,
+      stopTracks: false,
+      ...(source === 'mic' ? { codecOptions: AUDIO_CODEC_OPTIONS } : { encodings: VIDEO_ENCODINGS }),
+    });
+    this.producers.set(source, producer);
+  }
+
+  has(source: MediaSource): boolean {
+    return this.producers.has(source);
+  }
+
+  async setPaused(source: MediaSource, paused: boolean): Promise<void> {
+    const producer = this.producers.get(source);
+    if (!producer) return;
+    if (paused) producer.pause();
+    else producer.resume();
+    await this.signaling.request('media.setProducerPaused', { producerId: producer.id, paused });
+  }
+
+  async closeProducer(source: MediaSource): Promise<void> {
+    const producer = this.producers.get(source);
+    if (!producer) return;
+    this.producers.delete(source);
+    producer.close();
+    await this.signaling.request('media.closeProducer', { producerId: producer.id });
+  }
+
+  async consume(info: ProducerInfo): Promise<RemoteTrack> {
+    if (!this.recvTransport) throw new Error('media session not started');
+    const res = await this.signaling.request('media.consume', { producerId: info.id });
+    const consumer = await this.recvTransport.consume({
+      id: res.consumerId,
+      producerId: res.producerId,
+      kind: res.kind,
+      rtpParameters: res.rtpParameters as unknown as types.RtpParameters,
+    });
+    this.consumers.set(consumer.id, consumer);
+    // The server created the consumer paused; our receiver is ready now.
+    await this.signaling.request('media.resumeConsumer', { consumerId: consumer.id });
+    return {
+      consumerId: consumer.id, producerId: res.producerId, peerId: res.peerId, kind: res.kind, source: res.source,
+      track: consumer.track, producerPaused: res.producerPaused,
+    };
+  }
+
+  closeConsumer(consumerId: string): void {
+    this.consumers.get(consumerId)?.close();
+    this.consumers.delete(consumerId);
+  }
+
+  closeConsumersOf(producerId: string): string[] {
+    const closed: string[] = [];
+    for (const [id, c] of this.consumers) {
+      if (c.producerId !== producerId) continue;
+      c.close();
+      this.consumers.delete(id);
+      closed.push(id);
+    }
+    return closed;
+  }
+
+  close(): void {
+    this.sendTransport?.close();
+    this.recvTransport?.close();
+    this.producers.clear();
+    this.consumers.clear();
+  }
+
+  private async createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
+    const params = await this.signaling.request('media.createTransport', { direction });
+    const options = params as unknown as types.TransportOptions;
+    const transport =
+      direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
+    transport.on('connect', ({ dtlsParameters }, done, fail) => {
+      this.signaling
+        .request('media.connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters as never })
+        .then(() => done(), fail);
+    });
+    if (direction === 'send') {
+      transport.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
+        this.signaling
+          .request('media.produce', {
+            transportId: transport.id, kind, source: appData.source as MediaSource, rtpParameters: rtpParameters as never,
+          })
+          .then(({ producerId }) => done({ id: producerId }), fail);
+      });
+    }
+    return transport;
+  }
+}

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { Server } from 'socket.io';
+import { MAX_MESSAGE_BYTES, type ClientToServerEvents, type ServerToClientEvents } from '@hearth/shared';
+import type { Config } from '../config/schema.js';
+import { WorkerPool } from '../media/WorkerPool.js';
+import { MediaRoom } from '../media/MediaRoom.js';
+import { RoomRegistry } from '../room/RoomRegistry.js';
+import { attachGateway, sameOriginOnly, type GatewayOptions } from '../signaling/gateway.js';
+import { loggerOptions } from './logger.js';
+
+export interface HearthApp {
+  fastify: FastifyInstance;
+  io: Server<ClientToServerEvents, ServerToClientEvents>;
+  registry: RoomRegistry;
+  workers: WorkerPool;
+  config: Readonly<Config>;
+}
+
+export interface BuildOptions {
+  rateLimit?: GatewayOptions['rateLimit'];
+}
+
+/** Builds the whole server in-process (tests call this; main.ts only adds listen and signals). */
+export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}): Promise<HearthApp> {
+  const fastify = Fastify({
+    logger: loggerOptions(config),
+    // No per-request log lines: URLs carry group ids.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  const workers = await WorkerPool.start(config, fastify.log);
+  const registry = new RoomRegistry(async (events) => MediaRoom.create(workers.pick(), config, events), config.rooms.maxPeers);
+  workers.onWorkerDied((slot) => registry.closeRoomsOnWorker(slot.index));
+
+  const io = new Server<ClientToServerEvents, ServerToClientEvents>(fastify.server, {
+    maxHttpBufferSize: MAX_MESSAGE_BYTES,
+    allowRequest: sameOriginOnly,
+    serveClient: false,
+  });
+  attachGateway(io, { registry, log: fastify.log, rateLimit: opts.rateLimit });
+
+  fastify.get('/healthz', async () => ({ ok: true, workers: workers.workers().length }));
+  registerClient(fastify, config.clientDir);
+
+  fastify.addHook('onClose', async () => {
+    await registry.closeAll();
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+    workers.close();
+  });
+  return { fastify, io, registry, workers, config };
+}
+
+/** Serves the built client; every group link (/g/<id>) gets the single-page app. */
+function registerClient(fastify: FastifyInstance, clientDir: string): void {
+  if (!clientDir) return;
+  const index = path.join(clientDir, 'index.html');
+  if (!fs.existsSync(index)) {
+    fastify.log.warn('client build not found; run the build before starting');
+    return;
+  }
+  void fastify.register(fastifyStatic, { root: clientDir, index: 'index.html' });
+  fastify.get('/g/:roomId', (_req, reply) => reply.sendFile('index.html'));
+  fastify.addHook('onSend', async (_req, reply, payload) => {
+    // No third party may be contacted by the page, and no page may frame it.
+    reply.header('Content-Security-Policy', CSP);
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Permissions-Policy', 'camera=(self), microphone=(self), geolocation=()');
+    return payload;
+  });
+}
+
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "worker-src 'self' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
+  "connect-src 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');

@@ -1,0 +1,37 @@
+import type { ConfigOverrides } from './schema.js';
+import { ConfigError } from './loadConfig.js';
+
+/** The only place that reads process.env. Every variable is optional. */
+export const ENV_VARS = {
+  HEARTH_HOST: 'HTTP listen address',
+  PORT: 'HTTP port',
+  HEARTH_RTC_PORT: 'UDP and TCP port for all media',
+  HEARTH_RTC_LISTEN_IPS: 'comma-separated local addresses for media (default: all IPv4 addresses)',
+  HEARTH_ANNOUNCED_ADDRESS: 'public IP or host name to announce for media (behind NAT)',
+  HEARTH_WORKERS: 'mediasoup workers (default: one per core)',
+  HEARTH_LOG_LEVEL: 'fatal | error | warn | info | debug | silent',
+  HEARTH_CLIENT_DIR: 'directory of the built client to serve',
+} as const;
+
+function int(name: string, raw: string): number {
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  return Number(raw);
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigOverrides {
+  const o: ConfigOverrides = {};
+  const v = (k: keyof typeof ENV_VARS) => (env[k] === undefined || env[k] === '' ? undefined : env[k]);
+  const http: ConfigOverrides['http'] = {};
+  const rtc: ConfigOverrides['rtc'] = {};
+  if (v('HEARTH_HOST')) http.host = v('HEARTH_HOST');
+  if (v('PORT')) http.port = int('PORT', v('PORT')!);
+  if (v('HEARTH_RTC_PORT')) rtc.port = int('HEARTH_RTC_PORT', v('HEARTH_RTC_PORT')!);
+  if (v('HEARTH_RTC_LISTEN_IPS')) rtc.listenIps = v('HEARTH_RTC_LISTEN_IPS')!.split(',').map((s) => s.trim());
+  if (v('HEARTH_ANNOUNCED_ADDRESS')) rtc.announcedAddress = v('HEARTH_ANNOUNCED_ADDRESS');
+  if (Object.keys(http).length) o.http = http;
+  if (Object.keys(rtc).length) o.rtc = rtc;
+  if (v('HEARTH_WORKERS')) o.mediasoup = { numWorkers: int('HEARTH_WORKERS', v('HEARTH_WORKERS')!) };
+  if (v('HEARTH_LOG_LEVEL')) o.logLevel = v('HEARTH_LOG_LEVEL') as ConfigOverrides['logLevel'];
+  if (v('HEARTH_CLIENT_DIR') !== undefined) o.clientDir = v('HEARTH_CLIENT_DIR');
+  return o;
+}

@@ -1,0 +1,62 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const IPv4or6 = Type.String({ minLength: 2, maxLength: 64, pattern: '^[0-9a-fA-F:.]+$' });
+
+/** The whole server configuration. Unknown keys are rejected at every level. */
+export const ConfigSchema = Type.Object(
+  {
+    /** HTTP + socket.io listen address and port. */
+    http: Type.Object(
+      { host: Type.String({ minLength: 1 }), port: Type.Integer({ minimum: 0, maximum: 65535 }) },
+      { additionalProperties: false },
+    ),
+    /** Media (ICE/DTLS/SRTP) sockets: one UDP and one TCP port shared by every transport (WebRtcServer). */
+    rtc: Type.Object(
+      {
+        /** Port for both UDP and TCP. 0 = any free port (tests). */
+        port: Type.Integer({ minimum: 0, maximum: 65535 }),
+        /**
+         * Local addresses to listen on. Empty = every IPv4 address of this machine (loopback included), so
+         * browsers on this machine and on the LAN can both reach the server without further setup.
+         */
+        listenIps: Type.Array(IPv4or6, { maxItems: 16 }),
+        /** Address to announce in ICE candidates instead of the listen address (a public IP behind NAT). */
+        announcedAddress: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+        enableTcp: Type.Boolean(),
+      },
+      { additionalProperties: false },
+    ),
+    mediasoup: Type.Object(
+      {
+        /** Workers to run; 0 = one per CPU core. */
+        numWorkers: Type.Integer({ minimum: 0, maximum: 64 }),
+        logLevel: Type.Union([Type.Literal('debug'), Type.Literal('warn'), Type.Literal('error'), Type.Literal('none')]),
+        /** Turn io_uring off (some container runtimes forbid it). */
+        disableLiburing: Type.Boolean(),
+        /** Outgoing bitrate cap per receive transport, bits/s. */
+        maxIncomingBitrate: Type.Integer({ minimum: 100_000, maximum: 50_000_000 }),
+      },
+      { additionalProperties: false },
+    ),
+    rooms: Type.Object(
+      {
+        /** Most members in one group; sessions are small by design. */
+        maxPeers: Type.Integer({ minimum: 2, maximum: 50 }),
+      },
+      { additionalProperties: false },
+    ),
+    /** Built client to serve; empty = do not serve a client (tests of the signaling alone). */
+    clientDir: Type.String(),
+    logLevel: Type.Union([
+      Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'),
+      Type.Literal('silent'),
+    ]),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+
+/** Deep partial, for overrides from env and tests. */
+export type ConfigOverrides = { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> : Config[K] };

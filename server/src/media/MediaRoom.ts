@@ -1,0 +1,208 @@
+import type { types } from 'mediasoup';
+import { ErrorCode, HearthError, type MediaKind, type MediaSource } from '@hearth/shared';
+import type { Config } from '../config/schema.js';
+import type { ConsumeResult, MediaEvents, RoomMedia, TransportParams } from '../room/ports.js';
+import type { WorkerSlot } from './WorkerPool.js';
+import { MEDIA_CODECS } from './codecs.js';
+
+interface PeerMedia {
+  rtpCapabilities?: types.RtpCapabilities;
+  transports: Map<string, types.WebRtcTransport>;
+  producers: Map<string, types.Producer>;
+  consumers: Map<string, types.Consumer>;
+}
+
+/** mediasoup rejects bad RTP parameters with TypeError / UnsupportedError: that is the client's fault. */
+async function asClientError<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (error) {
+    if (error instanceof TypeError || (error instanceof Error && error.name === 'UnsupportedError')) {
+      throw new HearthError(ErrorCode.MEDIA_REJECTED, error.message);
+    }
+    throw error;
+  }
+}
+
+/** One room's router and every member's transports, producers and consumers on it. */
+export class MediaRoom implements RoomMedia {
+  private readonly peers = new Map<string, PeerMedia>();
+  private closed = false;
+
+  private constructor(
+    private readonly slot: WorkerSlot,
+    private readonly router: types.Router,
+    private readonly rtc: Config['rtc'],
+    private readonly maxIncomingBitrate: number,
+    private readonly events: MediaEvents,
+  ) {}
+
+  static async create(slot: WorkerSlot, config: Readonly<Config>, events: MediaEvents): Promise<MediaRoom> {
+    const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    slot.rooms++;
+    return new MediaRoom(slot, router, config.rtc, config.mediasoup.maxIncomingBitrate, events);
+  }
+
+  get routerRtpCapabilities(): types.RtpCapabilities {
+    return this.router.rtpCapabilities;
+  }
+
+  get workerIndex(): number {
+    return this.slot.index;
+  }
+
+  addPeer(peerId: string): void {
+    this.peers.set(peerId, { transports: new Map(), producers: new Map(), consumers: new Map() });
+  }
+
+  /** Closing a transport closes its producers and consumers; mediasoup tells consumers of closed producers. */
+  removePeer(peerId: string): void {
+    const peer = this.peers.get(peerId);
+    if (!peer) return;
+    this.peers.delete(peerId);
+    for (const t of peer.transports.values()) t.close();
+  }
+
+  setRtpCapabilities(peerId: string, caps: unknown): void {
+    this.peer(peerId).rtpCapabilities = caps as types.RtpCapabilities;
+  }
+
+  async createTransport(peerId: string, direction: 'send' | 'recv'): Promise<TransportParams> {
+    const peer = this.peer(peerId);
+    for (const t of peer.transports.values()) {
+      if (t.appData.direction === direction) throw new HearthError(ErrorCode.INVALID_STATE, `${direction} transport exists`);
+    }
+    const transport = await this.router.createWebRtcTransport({
+      webRtcServer: this.slot.webRtcServer,
+      enableUdp: true,
+      enableTcp: this.rtc.enableTcp,
+      preferUdp: true,
+      appData: { direction },
+    });
+    if (this.closed || this.peers.get(peerId) !== peer) {
+      transport.close(); // the member left while we waited
+      throw new HearthError(ErrorCode.INVALID_STATE, 'left');
+    }
+    peer.transports.set(transport.id, transport);
+    transport.observer.on('close', () => peer.transports.delete(transport.id));
+    if (direction === 'send') await transport.setMaxIncomingBitrate(this.maxIncomingBitrate).catch(() => undefined);
+    return {
+      id: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+    } as unknown as TransportParams;
+  }
+
+  async connectTransport(peerId: string, transportId: string, dtlsParameters: unknown): Promise<void> {
+    const transport = this.transport(peerId, transportId);
+    if (transport.dtlsState !== 'new') throw new HearthError(ErrorCode.INVALID_STATE, 'already connected');
+    await asClientError(() => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
+  }
+
+  async produce(
+    peerId: string, transportId: string, kind: MediaKind, source: MediaSource, rtpParameters: unknown,
+  ): Promise<string> {
+    const peer = this.peer(peerId);
+    const transport = this.transport(peerId, transportId);
+    if (transport.appData.direction !== 'send') throw new HearthError(ErrorCode.INVALID_STATE, 'not a send transport');
+    if ((source === 'mic') !== (kind === 'audio')) throw new HearthError(ErrorCode.BAD_MESSAGE, 'source/kind mismatch');
+    for (const p of peer.producers.values()) {
+      if (p.appData.source === source) throw new HearthError(ErrorCode.INVALID_STATE, `${source} already sent`);
+    }
+    const producer = await asClientError(() =>
+      transport.produce({ kind, rtpParameters: rtpParameters as types.RtpParameters, appData: { source } }),
+    );
+    peer.producers.set(producer.id, producer);
+    producer.observer.on('close', () => peer.producers.delete(producer.id));
+    return producer.id;
+  }
+
+  closeProducer(peerId: string, producerId: string): void {
+    this.producer(peerId, producerId).close();
+  }
+
+  async setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void> {
+    const producer = this.producer(peerId, producerId);
+    if (paused) await producer.pause();
+    else await producer.resume();
+  }
+
+  async consume(peerId: string, producerId: string): Promise<ConsumeResult> {
+    const peer = this.peer(peerId);
+    const caps = peer.rtpCapabilities;
+    if (!caps) throw new HearthError(ErrorCode.INVALID_STATE, 'rtp capabilities not set');
+    const transport = [...peer.transports.values()].find((t) => t.appData.direction === 'recv');
+    if (!transport) throw new HearthError(ErrorCode.INVALID_STATE, 'no recv transport');
+    const owner = this.producerOwner(producerId);
+    if (!owner || owner.peerId === peerId) throw new HearthError(ErrorCode.NOT_FOUND, 'no such producer');
+    if (!this.router.canConsume({ producerId, rtpCapabilities: caps })) {
+      throw new HearthError(ErrorCode.MEDIA_REJECTED, 'cannot consume with these capabilities');
+    }
+    // Paused until the client has set up its receiver (and its decryption transform) and says so.
+    const consumer = await transport.consume({ producerId, rtpCapabilities: caps, paused: true });
+    peer.consumers.set(consumer.id, consumer);
+    consumer.observer.on('close', () => peer.consumers.delete(consumer.id));
+    consumer.on('producerclose', () => this.events.consumerClosed(peerId, consumer.id));
+    consumer.on('transportclose', () => peer.consumers.delete(consumer.id));
+    return {
+      consumerId: consumer.id,
+      producerId,
+      peerId: owner.peerId,
+      kind: consumer.kind,
+      source: owner.producer.appData.source as MediaSource,
+      rtpParameters: consumer.rtpParameters as unknown as Record<string, unknown>,
+      producerPaused: consumer.producerPaused,
+    };
+  }
+
+  async resumeConsumer(peerId: string, consumerId: string): Promise<void> {
+    const consumer = this.peer(peerId).consumers.get(consumerId);
+    if (!consumer) throw new HearthError(ErrorCode.NOT_FOUND, 'no such consumer');
+    await consumer.resume();
+  }
+
+  /** Counts of live mediasoup objects, from the router itself (tests check for leaks with it). */
+  async dump(): Promise<{ transports: number; producers: number; consumers: number }> {
+    const d = await this.router.dump();
+    return {
+      transports: d.transportIds.length,
+      producers: d.mapProducerIdConsumerIds.length,
+      consumers: d.mapConsumerIdProducerId.length,
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.peers.clear();
+    this.router.close();
+    this.slot.rooms--;
+  }
+
+  private peer(peerId: string): PeerMedia {
+    const peer = this.peers.get(peerId);
+    if (!peer) throw new HearthError(ErrorCode.INVALID_STATE, 'not in room');
+    return peer;
+  }
+
+  private transport(peerId: string, transportId: string): types.WebRtcTransport {
+    const t = this.peer(peerId).transports.get(transportId);
+    if (!t) throw new HearthError(ErrorCode.NOT_FOUND, 'no such transport');
+    return t;
+  }
+
+  private producer(peerId: string, producerId: string): types.Producer {
+    const p = this.peer(peerId).producers.get(producerId);
+    if (!p) throw new HearthError(ErrorCode.NOT_FOUND, 'no such producer');
+    return p;
+  }
+
+  private producerOwner(producerId: string): { peerId: string; producer: types.Producer } | undefined {
+    for (const [peerId, peer] of this.peers) {
+      const producer = peer.producers.get(producerId);
+      if (producer) return { peerId, producer };
+    }
+    return undefined;
+  }
+}

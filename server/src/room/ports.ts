@@ -1,0 +1,50 @@
+import type { EventOf, ErrorCode, MediaKind, MediaSource, ServerEventName } from '@hearth/shared';
+
+/** What Room needs from the media module (implemented by media/MediaRoom with mediasoup). */
+export interface RoomMedia {
+  readonly routerRtpCapabilities: object;
+  readonly workerIndex: number;
+  addPeer(peerId: string): void;
+  removePeer(peerId: string): void;
+  setRtpCapabilities(peerId: string, caps: unknown): void;
+  createTransport(peerId: string, direction: 'send' | 'recv'): Promise<TransportParams>;
+  connectTransport(peerId: string, transportId: string, dtlsParameters: unknown): Promise<void>;
+  produce(peerId: string, transportId: string, kind: MediaKind, source: MediaSource, rtp: unknown): Promise<string>;
+  closeProducer(peerId: string, producerId: string): void;
+  setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void>;
+  consume(peerId: string, producerId: string): Promise<ConsumeResult>;
+  resumeConsumer(peerId: string, consumerId: string): Promise<void>;
+  dump(): Promise<{ transports: number; producers: number; consumers: number }>;
+  close(): void;
+}
+
+export interface TransportParams {
+  id: string;
+  iceParameters: Record<string, unknown>;
+  iceCandidates: Record<string, unknown>[];
+  dtlsParameters: Record<string, unknown>;
+}
+
+export interface ConsumeResult {
+  consumerId: string;
+  producerId: string;
+  peerId: string;
+  kind: MediaKind;
+  source: MediaSource;
+  rtpParameters: Record<string, unknown>;
+  producerPaused: boolean;
+}
+
+/** Things the media module reports back to its room. */
+export interface MediaEvents {
+  consumerClosed(peerId: string, consumerId: string): void;
+}
+
+export type RoomMediaFactory = (events: MediaEvents) => Promise<RoomMedia>;
+
+/** How a room reaches one member's connection (implemented over socket.io by the gateway). */
+export interface PeerOutbox {
+  send<K extends ServerEventName>(event: K, payload: EventOf<K>): void;
+  /** Tell the member why, then drop the connection. */
+  close(code: ErrorCode): void;
+}

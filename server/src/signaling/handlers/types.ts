@@ -1,0 +1,18 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { ClientRequestName, RequestOf, ResponseOf } from '@hearth/shared';
+import type { PeerOutbox } from '../../room/ports.js';
+import type { RoomRegistry } from '../../room/RoomRegistry.js';
+import type { Connection } from '../Connection.js';
+
+/** What every handler gets: its connection's state and the few services it may use. */
+export interface HandlerContext {
+  conn: Connection;
+  registry: RoomRegistry;
+  outbox: PeerOutbox;
+  log: FastifyBaseLogger;
+  /** False once the socket has gone: a handler that finishes afterwards must undo what it did. */
+  isConnected(): boolean;
+}
+
+export type Handler<K extends ClientRequestName> = (ctx: HandlerContext, req: RequestOf<K>) => Promise<ResponseOf<K>>;
+export type HandlerTable = { [K in ClientRequestName]: Handler<K> };

@@ -1,0 +1,81 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Bump on any incompatible change to a message below. Sent in the socket.io handshake (`auth`). */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest socket.io packet the server accepts, in bytes (checked before parsing). */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+/** A group id as it appears in a link: `/g/<roomId>`. URL-safe, long enough not to be guessed. */
+export const RoomId = Type.String({ pattern: '^[A-Za-z0-9_-]{6,64}$' });
+/** Opaque server-assigned id (mediasoup uses UUIDs; peers use random ids). */
+export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+/**
+ * What others see: 1–40 characters, at least one not blank, no control or bidi-override characters
+ * (they could make one name impersonate another). Written without \\p{…}: TypeBox compiles patterns without
+ * the `u` flag.
+ */
+export const DisplayName = Type.String({
+  minLength: 1,
+  maxLength: 40,
+  pattern: '^(?=.*\\S)[^\\u0000-\\u001f\\u007f-\\u009f\\u200b-\\u200f\\u202a-\\u202e\\u2066-\\u2069]+$',
+});
+
+export const MediaKind = Type.Union([Type.Literal('audio'), Type.Literal('video')]);
+export type MediaKind = Static<typeof MediaKind>;
+/** Which device a producer carries: the kind alone does not say it (later: screen share). */
+export const MediaSource = Type.Union([Type.Literal('mic'), Type.Literal('camera')]);
+export type MediaSource = Static<typeof MediaSource>;
+
+// mediasoup's RTP/DTLS structures. Their shape is checked here (bounded, typed at the top level) and
+// mediasoup's own ortc validation checks the rest; anything it rejects becomes MEDIA_REJECTED.
+const Obj = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown());
+const SmallArray = <T extends ReturnType<typeof Type.Unknown> | typeof Obj>(t: T, max = 64) =>
+  Type.Array(t, { maxItems: max });
+
+export const RtpCapabilities = Type.Object(
+  { codecs: Type.Optional(SmallArray(Obj)), headerExtensions: Type.Optional(SmallArray(Obj)) },
+  { additionalProperties: false },
+);
+export const RtpParameters = Type.Object(
+  {
+    mid: Type.Optional(Type.String({ maxLength: 32 })),
+    codecs: SmallArray(Obj, 16),
+    headerExtensions: Type.Optional(SmallArray(Obj, 32)),
+    encodings: Type.Optional(SmallArray(Obj, 8)),
+    rtcp: Type.Optional(Obj),
+    msid: Type.Optional(Type.String({ maxLength: 256 })),
+  },
+  { additionalProperties: false },
+);
+export const DtlsParameters = Type.Object(
+  {
+    role: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('client'), Type.Literal('server')])),
+    fingerprints: Type.Array(
+      Type.Object(
+        { algorithm: Type.String({ maxLength: 16 }), value: Type.String({ maxLength: 256 }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 8 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A producer as other members learn of it. */
+export const ProducerInfo = Type.Object({
+  id: Id,
+  peerId: Id,
+  kind: MediaKind,
+  source: MediaSource,
+  paused: Type.Boolean(),
+});
+export type ProducerInfo = Static<typeof ProducerInfo>;
+
+/** A member as others see them. Deliberately little: no address, no device, no user agent. */
+export const PeerInfo = Type.Object({
+  id: Id,
+  displayName: DisplayName,
+  producers: Type.Array(ProducerInfo),
+});
+export type PeerInfo = Static<typeof PeerInfo>;

@@ -1,0 +1,48 @@
+/**
+ * The closed set of error codes the server may answer with. The client renders a message per code;
+ * the server never sends free text that the client must show verbatim.
+ */
+export const ErrorCode = {
+  /** The message failed schema validation, or was too large. Nothing changed. */
+  BAD_MESSAGE: 'BAD_MESSAGE',
+  /** The sender's role does not allow this action. */
+  NOT_ALLOWED: 'NOT_ALLOWED',
+  /** The message is valid but does not fit the sender's current state (e.g. produce before join). */
+  INVALID_STATE: 'INVALID_STATE',
+  /** A referenced transport, producer, consumer or peer does not exist for this sender. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** Client and server speak different protocol versions. */
+  PROTOCOL_VERSION_MISMATCH: 'PROTOCOL_VERSION_MISMATCH',
+  /** Too many messages in too short a time. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The group has reached its member limit. */
+  ROOM_FULL: 'ROOM_FULL',
+  /** The session is locked: no new arrivals. */
+  ROOM_LOCKED: 'ROOM_LOCKED',
+  /** The member has not been admitted from the waiting room yet. */
+  NOT_ADMITTED: 'NOT_ADMITTED',
+  /** An invite or session token has expired. */
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  /** An invite or session token is malformed, forged, revoked or for another session. */
+  TOKEN_INVALID: 'TOKEN_INVALID',
+  /** mediasoup refused the media parameters (e.g. unsupported codec). */
+  MEDIA_REJECTED: 'MEDIA_REJECTED',
+  /** Anything unexpected on the server; logged there with context. */
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+export const ERROR_CODES: readonly ErrorCode[] = Object.values(ErrorCode);
+
+/** Every request is acknowledged with exactly one of these. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; code: ErrorCode; message?: string };
+
+/** An error that carries a wire code; thrown by handlers, turned into an ack by the gateway. */
+export class HearthError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+  ) {
+    super(message ?? code);
+    this.name = 'HearthError';
+  }
+}
