@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup';
 import { ErrorCode, HearthError, type MediaKind, type MediaSource } from '@hearth/shared';
 import type { Config } from '../config/schema.js';
-import type { ConsumeResult, MediaEvents, RoomMedia, TransportParams } from '../room/ports.js';
+import type { ConsumeResult, MediaDump, MediaEvents, RoomMedia, TransportParams } from '../room/ports.js';
 import type { WorkerSlot } from './WorkerPool.js';
 import { MEDIA_CODECS } from './codecs.js';
 
@@ -163,12 +163,14 @@ export class MediaRoom implements RoomMedia {
   }
 
   /** Counts of live mediasoup objects, from the router itself (tests check for leaks with it). */
-  async dump(): Promise<{ transports: number; producers: number; consumers: number }> {
+  async dump(): Promise<MediaDump> {
     const d = await this.router.dump();
+    const consumers = [...this.peers.values()].flatMap((p) => [...p.consumers.values()]);
     return {
       transports: d.transportIds.length,
       producers: d.mapProducerIdConsumerIds.length,
       consumers: d.mapConsumerIdProducerId.length,
+      pausedConsumers: consumers.filter((c) => c.paused).length,
     };
   }
 

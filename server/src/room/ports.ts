@@ -14,8 +14,16 @@ export interface RoomMedia {
   setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void>;
   consume(peerId: string, producerId: string): Promise<ConsumeResult>;
   resumeConsumer(peerId: string, consumerId: string): Promise<void>;
-  dump(): Promise<{ transports: number; producers: number; consumers: number }>;
+  dump(): Promise<MediaDump>;
   close(): void;
+}
+
+/** Live mediasoup objects in one room, read from the router (leak checks). */
+export interface MediaDump {
+  transports: number;
+  producers: number;
+  consumers: number;
+  pausedConsumers: number;
 }
 
 export interface TransportParams {

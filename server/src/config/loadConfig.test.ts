@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, loadConfig } from './loadConfig.js';
+import { configFromEnv } from './env.js';
+
+describe('loadConfig', () => {
+  it('the embedded default is valid, frozen and needs no file or env', () => {
+    const c = loadConfig();
+    expect(c).toEqual(defaultConfig());
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.rtc)).toBe(true);
+    expect(() => ((c.http as { port: number }).port = 1)).toThrow(TypeError);
+  });
+
+  it('later layers override earlier ones, section by section', () => {
+    const c = loadConfig({ http: { port: 9000 } }, { http: { host: '127.0.0.1' }, rooms: { maxPeers: 4 } });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 9000 });
+    expect(c.rooms.maxPeers).toBe(4);
+    expect(c.rtc).toEqual(defaultConfig().rtc);
+  });
+
+  it.each([
+    [{ http: { port: 70000 } }, '/http/port'],
+    [{ rtc: { listenIps: ['not an ip'] } }, '/rtc/listenIps/0'],
+    [{ rooms: { maxPeers: 1 } }, '/rooms/maxPeers'],
+    [{ logLevel: 'loud' }, '/logLevel'],
+    [{ mediasoup: { logLevel: 'verbose' } }, '/mediasoup/logLevel'],
+  ])('rejects %j, naming %s', (layer, path) => {
+    expect(() => loadConfig(layer as never)).toThrow(ConfigError);
+    expect(() => loadConfig(layer as never)).toThrow(path);
+  });
+
+  it('rejects unknown keys at the top and inside sections', () => {
+    expect(() => loadConfig({ recording: true } as never)).toThrow(ConfigError);
+    expect(() => loadConfig({ http: { tls: true } } as never)).toThrow(ConfigError);
+  });
+});
+
+describe('configFromEnv', () => {
+  it('reads every documented variable', () => {
+    const o = configFromEnv({
+      PORT: '3000', HEARTH_HOST: '127.0.0.1', HEARTH_RTC_PORT: '41000', HEARTH_RTC_LISTEN_IPS: '10.0.0.2, 127.0.0.1',
+      HEARTH_ANNOUNCED_ADDRESS: 'media.example.org', HEARTH_WORKERS: '2', HEARTH_LOG_LEVEL: 'warn', HEARTH_CLIENT_DIR: '',
+    });
+    const c = loadConfig(o);
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 3000 });
+    expect(c.rtc).toMatchObject({ port: 41000, listenIps: ['10.0.0.2', '127.0.0.1'], announcedAddress: 'media.example.org' });
+    expect(c.mediasoup.numWorkers).toBe(2);
+    expect(c.logLevel).toBe('warn');
+  });
+
+  it('an empty environment changes nothing', () => {
+    expect(loadConfig(configFromEnv({}))).toEqual(defaultConfig());
+  });
+
+  it('rejects a non-numeric port with the variable name', () => {
+    expect(() => configFromEnv({ PORT: '80a' })).toThrow(/PORT/);
+  });
+
+  it('an invalid value from env fails validation', () => {
+    expect(() => loadConfig(configFromEnv({ HEARTH_LOG_LEVEL: 'chatty' }))).toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,52 @@
+import { buildApp, type BuildOptions, type HearthApp } from '../../server/src/app/buildApp.js';
+import { loadConfig } from '../../server/src/config/loadConfig.js';
+import type { ConfigOverrides } from '../../server/src/config/schema.js';
+
+export interface TestServer {
+  app: HearthApp;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A real Hearth server in this process: real mediasoup worker, loopback only, random ports. */
+export async function startServer(overrides: ConfigOverrides = {}, opts: BuildOptions = {}): Promise<TestServer> {
+  const config = loadConfig(
+    {
+      http: { host: '127.0.0.1', port: 0 },
+      rtc: { port: 0, listenIps: ['127.0.0.1'], enableTcp: true },
+      mediasoup: { numWorkers: 1 },
+      clientDir: '',
+      logLevel: 'silent',
+    },
+    overrides,
+  );
+  const app = await buildApp(config, opts);
+  const address = await app.fastify.listen({ host: config.http.host, port: config.http.port });
+  return { app, url: address, close: () => app.fastify.close() };
+}
+
+/** Live mediasoup objects across every room (from each router's own dump). */
+export async function mediaTotals(app: HearthApp): Promise<{ rooms: number; transports: number; producers: number; consumers: number; pausedConsumers: number }> {
+  const rooms = await app.registry.list();
+  const totals = { rooms: rooms.length, transports: 0, producers: 0, consumers: 0, pausedConsumers: 0 };
+  for (const room of rooms) {
+    const d = await room.media.dump();
+    totals.transports += d.transports;
+    totals.producers += d.producers;
+    totals.consumers += d.consumers;
+    totals.pausedConsumers += d.pausedConsumers;
+  }
+  return totals;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns true, or fails after `ms`. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
