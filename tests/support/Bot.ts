@@ -48,16 +48,16 @@ export class Bot {
     if (seen) return Promise.resolve(seen.payload as EventOf<K>);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.socket.off(event, listener);
+        this.socket.off(event, listener as never);
         reject(new Error(`no ${event} within ${ms} ms`));
       }, ms);
       const listener = (p: EventOf<K>) => {
         if (!match(p)) return;
         clearTimeout(timer);
-        this.socket.off(event, listener);
+        this.socket.off(event, listener as never);
         resolve(p);
       };
-      this.socket.on(event, listener);
+      this.socket.on(event, listener as never);
     });
   }
 

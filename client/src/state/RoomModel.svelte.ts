@@ -33,6 +33,7 @@ export class RoomModel {
   micOn = $state(false);
   cameraOn = $state(false);
   localVideo = $state<MediaStreamTrack | undefined>();
+  selfName = $state('');
   /** Short announcement for screen readers (aria-live). */
   announcement = $state('');
 
@@ -58,10 +59,12 @@ export class RoomModel {
   }
 
   async join(req: JoinRequest): Promise<void> {
+    this.selfName = req.displayName;
     try {
       const res = await this.signaling.request('room.join', { roomId: req.roomId, displayName: req.displayName });
-      for (const p of res.peers) this.addPeer(p, false);
+      // Set before adding the snapshot's peers: their producers are consumed once media has started.
       this.started = this.media.start(res.routerRtpCapabilities);
+      for (const p of res.peers) this.addPeer(p, false);
       await this.started;
       this.localAudio = req.audio;
       if (req.audio) {
