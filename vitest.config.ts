@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // socket.io bots; end-to-end in Debian's Chromium. One command runs them all.
 export default defineConfig({
   test: {
+    reporters: ['default', './tests/support/summaryReporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts', 'client/src/**/*.test.ts'] } },
       {

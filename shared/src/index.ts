@@ -1,2 +1,3 @@
 export * from './protocol/index.js';
-export * from './domain/access.js';
+export * from './domain/permissions.js';
+export * from './domain/links.js';

@@ -2,46 +2,44 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_REQUEST_NAMES, ErrorCode, ERROR_CODES } from '@hearth/shared';
 import { INVALID_REQUESTS, MALFORMED_FOR_ALL } from '../../shared/src/protocol/fixtures.js';
 import { Bot, BOT_RTP } from '../support/Bot.js';
+import { Circle } from '../support/circle.js';
 import { mediaTotals, startServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
-const bots: Bot[] = [];
-const ROOM = 'hostile-room';
+let circle: Circle;
 
 async function connect() {
-  const bot = await Bot.connect(server.url);
-  bots.push(bot);
-  return bot;
+  return circle.connect();
 }
 
-/** Ann and Ben in a working call: Ann sends audio, Ben receives it. The victim of every attack below. */
+/** Ann and Ben in a working call: Ann sends audio, Ben receives it. The victims of every attack below. */
 async function workingPair() {
-  const ann = await connect();
-  const a = await ann.ok('room.join', { roomId: ROOM, displayName: 'Ann' });
-  const ben = await connect();
-  const b = await ben.ok('room.join', { roomId: ROOM, displayName: 'Ben' });
-  const t = await ann.ok('media.createTransport', { direction: 'send' });
-  const p = await ann.ok('media.produce', { transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: BOT_RTP.audio });
-  await ben.ok('media.setRtpCapabilities', { rtpCapabilities: b.routerRtpCapabilities });
-  await ben.ok('media.createTransport', { direction: 'recv' });
-  return { ann, ben, annId: a.selfId, producerId: p.producerId, sendTransportId: t.id };
+  const a = await circle.member('Ann');
+  const b = await circle.member('Ben');
+  const t = await a.bot.ok('media.createTransport', { direction: 'send' });
+  const p = await a.bot.ok('media.produce', { transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: BOT_RTP.audio });
+  await b.bot.ok('media.setRtpCapabilities', { rtpCapabilities: b.room.routerRtpCapabilities });
+  await b.bot.ok('media.createTransport', { direction: 'recv' });
+  return { ann: a.bot, ben: b.bot, annId: a.selfId, producerId: p.producerId, sendTransportId: t.id, caps: a.room.routerRtpCapabilities };
 }
 
+let probes = 0;
 /** The pair still works: Ben can consume Ann's audio, and Ann hears of newcomers. */
 async function stillWorks(pair: Awaited<ReturnType<typeof workingPair>>) {
   const c = await pair.ben.ok('media.consume', { producerId: pair.producerId });
   expect(c.peerId).toBe(pair.annId);
   await pair.ben.ok('media.resumeConsumer', { consumerId: c.consumerId });
-  const probe = await connect();
-  await probe.ok('room.join', { roomId: ROOM, displayName: 'Probe' });
-  await pair.ann.waitFor('peer.joined', (p) => p.displayName === 'Probe');
+  const name = `Probe${++probes}`;
+  await circle.member(name);
+  await pair.ann.waitFor('peer.joined', (p) => p.displayName === name);
 }
 
 beforeEach(async () => {
   server = await startServer({}, { rateLimit: { burst: 1000, perSecond: 1000 } });
+  circle = await Circle.open(server);
 });
 afterEach(async () => {
-  for (const b of bots.splice(0)) b.close();
+  circle.close();
   await server.close();
 });
 
@@ -72,8 +70,7 @@ describe('malformed messages', () => {
       return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 5) }, () => [keys[Math.floor(rnd() * keys.length)]!, value(depth + 1)]));
     };
     // A third member fuzzes (it may well leave or rejoin by chance); Ann and Ben are the bystanders.
-    const mallory = await connect();
-    await mallory.ok('room.join', { roomId: ROOM, displayName: 'Mallory' });
+    const mallory = (await circle.member('Mallory')).bot;
     for (let i = 0; i < 400; i++) {
       const name = CLIENT_REQUEST_NAMES[i % CLIENT_REQUEST_NAMES.length]!;
       const ack = await mallory.raw(name, value(0));
@@ -100,13 +97,15 @@ describe('out-of-order and foreign references', () => {
     const stranger = await connect();
     expect(await stranger.request('media.createTransport', { direction: 'send' })).toMatchObject({ ok: false, code: 'INVALID_STATE' });
     expect(await stranger.request('media.consume', { producerId: pair.producerId })).toMatchObject({ ok: false, code: 'INVALID_STATE' });
-    expect(await stranger.request('room.leave', {})).toMatchObject({ ok: false, code: 'INVALID_STATE' });
+    expect(await stranger.request('session.leave', {})).toMatchObject({ ok: false, code: 'INVALID_STATE' });
     await stillWorks(pair);
   });
 
   it('a second join, a second send transport, a second mic, and consuming before capabilities are refused', async () => {
     const pair = await workingPair();
-    expect(await pair.ann.request('room.join', { roomId: ROOM, displayName: 'Ann2' })).toMatchObject({ ok: false, code: 'INVALID_STATE' });
+    expect(await pair.ann.request('session.join', {
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann2', deviceId: 'another-device-012345',
+    })).toMatchObject({ ok: false, code: 'INVALID_STATE' });
     expect(await pair.ann.request('media.createTransport', { direction: 'send' })).toMatchObject({ ok: false, code: 'INVALID_STATE' });
     expect(await pair.ann.request('media.produce', {
       transportId: pair.sendTransportId, kind: 'audio', source: 'mic', rtpParameters: BOT_RTP.audio,
@@ -127,7 +126,7 @@ describe('out-of-order and foreign references', () => {
       transportId: sendTransportId, kind: 'audio', source: 'mic', rtpParameters: BOT_RTP.audio,
     })).toMatchObject({ ok: false, code: 'NOT_FOUND' });
     expect(await pair.ann.request('media.resumeConsumer', { consumerId: 'nope' })).toMatchObject({ ok: false, code: 'NOT_FOUND' });
-    await pair.ann.ok('media.setRtpCapabilities', { rtpCapabilities: await mediaCaps() });
+    await pair.ann.ok('media.setRtpCapabilities', { rtpCapabilities: pair.caps });
     await pair.ann.ok('media.createTransport', { direction: 'recv' });
     expect(await pair.ann.request('media.consume', { producerId })).toMatchObject({ ok: false, code: 'NOT_FOUND' });
     expect(await mediaTotals(server.app)).toMatchObject({ producers: 1, consumers: 0 });
@@ -135,16 +134,10 @@ describe('out-of-order and foreign references', () => {
   });
 });
 
-async function mediaCaps(): Promise<Record<string, unknown>> {
-  const rooms = await server.app.registry.list();
-  return rooms[0]!.media.routerRtpCapabilities as Record<string, unknown>;
-}
-
 describe('protocol violations', () => {
   it('an unknown event disconnects the sender only', async () => {
     const pair = await workingPair();
-    const evil = await connect();
-    await evil.ok('room.join', { roomId: ROOM, displayName: 'Evil' });
+    const evil = (await circle.member('Evil')).bot;
     const gone = evil.disconnected();
     evil.socket.emit('admin.deleteEverything', {}, () => undefined);
     await gone;
@@ -156,9 +149,11 @@ describe('protocol violations', () => {
     const pair = await workingPair();
     const evil = await connect();
     const gone = evil.disconnected();
-    evil.socket.emit('room.join', { roomId: ROOM, displayName: 'NoAck' });
+    evil.socket.emit('session.join', {
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'NoAck', deviceId: 'noack-device-0123456',
+    });
     await gone;
-    expect(pair.ann.eventsOf('peer.joined').map((p) => p.displayName)).not.toContain('NoAck');
+    expect(circle.server.app.sessions.list()[0]!.roster().waiting.map((w) => w.displayName)).not.toContain('NoAck');
     await stillWorks(pair);
   });
 
@@ -178,7 +173,7 @@ describe('protocol violations', () => {
     const pair = await workingPair();
     const evil = await connect();
     const gone = evil.disconnected();
-    evil.socket.emit('room.join', { roomId: ROOM, displayName: 'x'.repeat(200_000) }, () => undefined);
+    evil.socket.emit('session.join', { sessionId: circle.session.sessionId, displayName: 'x'.repeat(200_000) }, () => undefined);
     await gone;
     await stillWorks(pair);
   });
@@ -186,8 +181,10 @@ describe('protocol violations', () => {
 
 describe('rate limiting', () => {
   it('a flood gets RATE_LIMITED answers and does not disturb others', async () => {
+    circle.close();
     await server.close();
     server = await startServer({}, { rateLimit: { burst: 20, perSecond: 5 } });
+    circle = await Circle.open(server);
     const pair = await workingPair();
     const flood = await connect();
     const acks = await Promise.all(Array.from({ length: 100 }, () => flood.raw('media.createTransport', { direction: 'send' })));

@@ -1,16 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Bot, BOT_RTP } from '../support/Bot.js';
+import { BOT_RTP, type Bot } from '../support/Bot.js';
+import { Circle } from '../support/circle.js';
 import { eventually, mediaTotals, startServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
-const bots: Bot[] = [];
-const ROOM = 'integration-room';
+let circle: Circle;
+const circles: Circle[] = [];
 
-async function join(name: string, roomId = ROOM) {
-  const bot = await Bot.connect(server.url);
-  bots.push(bot);
-  const joined = await bot.ok('room.join', { roomId, displayName: name });
-  return { bot, ...joined };
+/** A member admitted by the facilitator (Fay), with what the admission told them. */
+async function join(name: string, c?: Circle) {
+  const seat = await (c ?? circle).member(name);
+  return { bot: seat.bot, selfId: seat.selfId, routerRtpCapabilities: seat.room.routerRtpCapabilities, peers: seat.room.peers };
+}
+
+async function openCircle() {
+  const c = await Circle.open(server);
+  circles.push(c);
+  return c;
 }
 
 async function sendBoth(bot: Bot) {
@@ -27,17 +33,20 @@ async function readyToReceive(bot: Bot, caps: Record<string, unknown>) {
 
 beforeEach(async () => {
   server = await startServer();
+  circle = await openCircle();
 });
 afterEach(async () => {
-  for (const b of bots.splice(0)) b.close();
+  for (const c of circles.splice(0)) c.close();
   await server.close();
 });
 
+const fay = () => ({ id: circle.facilitator.selfId, displayName: 'Fay', role: 'facilitator', producers: [] });
+
 describe('joining', () => {
-  it('the first member gets the router capabilities and an empty snapshot', async () => {
+  it('the first member gets the router capabilities and a snapshot with the facilitator', async () => {
     const a = await join('Ann');
     expect(a.selfId).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(a.peers).toEqual([]);
+    expect(a.peers).toEqual([fay()]);
     const caps = a.routerRtpCapabilities as { codecs: { mimeType: string }[] };
     expect(caps.codecs.map((c) => c.mimeType)).toEqual(expect.arrayContaining(['audio/opus', 'video/VP8']));
   });
@@ -45,28 +54,32 @@ describe('joining', () => {
   it('a second member sees the first in the snapshot, and the first is told of the second', async () => {
     const a = await join('Ann');
     const b = await join('Ben');
-    expect(b.peers).toEqual([{ id: a.selfId, displayName: 'Ann', producers: [] }]);
-    expect(await a.bot.waitFor('peer.joined')).toEqual({ id: b.selfId, displayName: 'Ben', producers: [] });
+    expect(b.peers).toEqual([fay(), { id: a.selfId, displayName: 'Ann', role: 'member', producers: [] }]);
+    expect(await a.bot.waitFor('peer.joined')).toEqual({ id: b.selfId, displayName: 'Ben', role: 'member', producers: [] });
     expect(b.bot.eventsOf('peer.joined')).toEqual([]);
   });
 
-  it('display names are trimmed, and members of other groups are invisible', async () => {
+  it('display names are trimmed, and members of other sessions are invisible', async () => {
     const a = await join('  Ann  ');
-    const other = await join('Zed', 'another-room');
+    const other = await join('Zed', await openCircle());
     const b = await join('Ben');
-    expect(b.peers.map((p) => p.displayName)).toEqual(['Ann']);
-    expect(other.peers).toEqual([]);
+    expect(b.peers.map((p) => p.displayName)).toEqual(['Fay', 'Ann']);
+    expect(other.peers.map((p) => p.displayName)).toEqual(['Fay']);
     expect(a.bot.eventsOf('peer.joined').map((p) => p.displayName)).toEqual(['Ben']);
   });
 
-  it('a full group refuses with ROOM_FULL and keeps its members', async () => {
+  it('a full session refuses with ROOM_FULL and keeps its members', async () => {
+    circle.close();
     await server.close();
-    server = await startServer({ rooms: { maxPeers: 2 } });
+    server = await startServer({ sessions: { maxPeers: 3 } });
+    circle = await openCircle();
     const a = await join('Ann');
     await join('Ben');
-    const c = await Bot.connect(server.url);
-    bots.push(c);
-    expect(await c.request('room.join', { roomId: ROOM, displayName: 'Cal' })).toMatchObject({ ok: false, code: 'ROOM_FULL' });
+    const c = await circle.connect();
+    const ack = await c.request('session.join', {
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Cal', deviceId: 'cal-device-0123456789',
+    });
+    expect(ack).toMatchObject({ ok: false, code: 'ROOM_FULL' });
     expect(a.bot.eventsOf('peer.joined')).toHaveLength(1);
   });
 });
@@ -86,7 +99,7 @@ describe('media', () => {
     const cv = await b.bot.ok('media.consume', { producerId: sent.video });
     expect(ca).toMatchObject({ producerId: sent.audio, peerId: a.selfId, kind: 'audio', source: 'mic', producerPaused: false });
     expect(cv).toMatchObject({ producerId: sent.video, kind: 'video', source: 'camera' });
-    expect(await mediaTotals(server.app)).toEqual({ rooms: 1, transports: 2, producers: 2, consumers: 2, pausedConsumers: 2 });
+    expect(await mediaTotals(server.app)).toEqual({ sessions: 1, transports: 2, producers: 2, consumers: 2, pausedConsumers: 2 });
     await b.bot.ok('media.resumeConsumer', { consumerId: ca.consumerId });
     await b.bot.ok('media.resumeConsumer', { consumerId: cv.consumerId });
     expect((await mediaTotals(server.app)).pausedConsumers).toBe(0);
@@ -96,7 +109,7 @@ describe('media', () => {
     const a = await join('Ann');
     const sent = await sendBoth(a.bot);
     const b = await join('Ben');
-    expect(b.peers[0]?.producers.map((p) => p.id).sort()).toEqual([sent.audio, sent.video].sort());
+    expect(b.peers.find((p) => p.id === a.selfId)?.producers.map((p) => p.id).sort()).toEqual([sent.audio, sent.video].sort());
   });
 
   it('mute is announced to others and pauses the producer', async () => {
@@ -123,8 +136,8 @@ describe('media', () => {
 });
 
 describe('leaving', () => {
-  for (const how of ['room.leave', 'disconnect'] as const) {
-    it(`${how} closes every transport, producer and consumer of the member, and the last one frees the room`, async () => {
+  for (const how of ['session.leave', 'disconnect'] as const) {
+    it(`${how} closes every transport, producer and consumer of the member`, async () => {
       const a = await join('Ann');
       const b = await join('Ben');
       const sentA = await sendBoth(a.bot);
@@ -135,22 +148,41 @@ describe('leaving', () => {
       for (const p of [sentA.audio, sentA.video]) await b.bot.ok('media.consume', { producerId: p });
       expect(await mediaTotals(server.app)).toMatchObject({ transports: 4, producers: 4, consumers: 4 });
 
-      if (how === 'room.leave') await a.bot.ok('room.leave', {});
+      if (how === 'session.leave') await a.bot.ok('session.leave', {});
       else a.bot.close();
       expect(await b.bot.waitFor('peer.left')).toEqual({ peerId: a.selfId });
       await eventually(async () => (await mediaTotals(server.app)).consumers === 0, 3000, 'consumers of Ann closed');
-      expect(await mediaTotals(server.app)).toEqual({ rooms: 1, transports: 2, producers: 2, consumers: 0, pausedConsumers: 0 });
+      expect(await mediaTotals(server.app)).toEqual({ sessions: 1, transports: 2, producers: 2, consumers: 0, pausedConsumers: 0 });
       expect(b.bot.eventsOf('consumer.closed')).toHaveLength(2);
 
       b.bot.close();
-      await eventually(async () => (await mediaTotals(server.app)).rooms === 0, 3000, 'room released');
+      await eventually(async () => (await mediaTotals(server.app)).transports === 0, 3000, 'all transports closed');
+      expect(await mediaTotals(server.app)).toMatchObject({ sessions: 1, producers: 0, consumers: 0 });
     });
   }
 
-  it('after leaving, the same connection can join again', async () => {
-    const a = await join('Ann');
-    await a.bot.ok('room.leave', {});
-    const again = await a.bot.ok('room.join', { roomId: ROOM, displayName: 'Ann' });
-    expect(again.selfId).not.toBe(a.selfId);
+  it('a member who left comes back from the same device without waiting again', async () => {
+    const seat = await circle.member('Ann');
+    await seat.bot.ok('session.leave', {});
+    const again = await seat.bot.ok('session.join', {
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann', deviceId: seat.deviceId,
+    });
+    expect(again.admitted).toBe(true);
+    expect(again.selfId).not.toBe(seat.selfId);
+    expect(again.room?.peers.map((p) => p.displayName)).toEqual(['Fay']);
+  });
+
+  it('the same device joining again replaces its first connection', async () => {
+    const seat = await circle.member('Ann');
+    const gone = seat.bot.disconnected();
+    const second = await circle.connect();
+    const ack = await second.ok('session.join', {
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann', deviceId: seat.deviceId,
+    });
+    expect(ack.admitted).toBe(true);
+    await gone;
+    expect(seat.bot.eventsOf('session.closing')).toEqual([{ code: 'REPLACED' }]);
+    const fayView = await circle.facilitator.bot.waitFor('facilitator.roster', (r) => r.members.length === 2 && r.members.some((m) => m.id === ack.selfId));
+    expect(fayView.members.map((m) => m.displayName).sort()).toEqual(['Ann', 'Fay']);
   });
 });

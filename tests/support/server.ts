@@ -25,12 +25,15 @@ export async function startServer(overrides: ConfigOverrides = {}, opts: BuildOp
   return { app, url: address, close: () => app.fastify.close() };
 }
 
-/** Live mediasoup objects across every room (from each router's own dump). */
-export async function mediaTotals(app: HearthApp): Promise<{ rooms: number; transports: number; producers: number; consumers: number; pausedConsumers: number }> {
-  const rooms = await app.registry.list();
-  const totals = { rooms: rooms.length, transports: 0, producers: 0, consumers: 0, pausedConsumers: 0 };
-  for (const room of rooms) {
-    const d = await room.media.dump();
+/** Live mediasoup objects across every session (from each router's own dump). */
+export async function mediaTotals(app: HearthApp): Promise<{
+  sessions: number; transports: number; producers: number; consumers: number; pausedConsumers: number;
+}> {
+  // (paused producer ids are left out here; see pausedProducers())
+  const sessions = app.sessions.list();
+  const totals = { sessions: sessions.length, transports: 0, producers: 0, consumers: 0, pausedConsumers: 0 };
+  for (const s of sessions) {
+    const d = await s.room.media.dump();
     totals.transports += d.transports;
     totals.producers += d.producers;
     totals.consumers += d.consumers;
@@ -49,4 +52,10 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 5
     await sleep(50);
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+/** Ids of the producers mediasoup holds paused, across all sessions. */
+export async function pausedProducers(app: HearthApp): Promise<string[]> {
+  const all = await Promise.all(app.sessions.list().map((s) => s.room.media.dump()));
+  return all.flatMap((d) => d.pausedProducers);
 }

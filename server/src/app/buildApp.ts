@@ -7,49 +7,65 @@ import { MAX_MESSAGE_BYTES, type ClientToServerEvents, type ServerToClientEvents
 import type { Config } from '../config/schema.js';
 import { WorkerPool } from '../media/WorkerPool.js';
 import { MediaRoom } from '../media/MediaRoom.js';
-import { RoomRegistry } from '../room/RoomRegistry.js';
+import { randomBytes } from 'node:crypto';
+import { TokenService } from '../auth/TokenService.js';
+import { SessionRegistry } from '../room/SessionRegistry.js';
+import { registerSessionRoutes } from './sessionRoutes.js';
 import { attachGateway, sameOriginOnly, type GatewayOptions } from '../signaling/gateway.js';
 import { loggerOptions } from './logger.js';
 
 export interface HearthApp {
   fastify: FastifyInstance;
   io: Server<ClientToServerEvents, ServerToClientEvents>;
-  registry: RoomRegistry;
+  sessions: SessionRegistry;
+  tokens: TokenService;
   workers: WorkerPool;
   config: Readonly<Config>;
+  /** The facilitator credential in force (the configured one, or the one made for this run). */
+  adminKey: string;
 }
 
 export interface BuildOptions {
   rateLimit?: GatewayOptions['rateLimit'];
+  /** Where log lines go (tests read them to check that nothing private is logged). Default: stdout. */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** Builds the whole server in-process (tests call this; main.ts only adds listen and signals). */
 export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}): Promise<HearthApp> {
   const fastify = Fastify({
-    logger: loggerOptions(config),
+    logger: loggerOptions(config, opts.logStream),
     // No per-request log lines: URLs carry group ids.
     logController: new LogController({ disableRequestLogging: true }),
   });
   const workers = await WorkerPool.start(config, fastify.log);
-  const registry = new RoomRegistry(async (events) => MediaRoom.create(workers.pick(), config, events), config.rooms.maxPeers);
-  workers.onWorkerDied((slot) => registry.closeRoomsOnWorker(slot.index));
+  const tokens = await TokenService.create();
+  const adminKey = config.adminKey || randomBytes(24).toString('base64url');
+  const sessions = new SessionRegistry(async (events) => MediaRoom.create(workers.pick(), config, events), {
+    maxPeers: config.sessions.maxPeers,
+    idleMs: config.sessions.idleMinutes * 60_000,
+  });
+  workers.onWorkerDied((slot) => sessions.endSessionsOnWorker(slot.index));
 
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(fastify.server, {
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     allowRequest: sameOriginOnly,
     serveClient: false,
   });
-  attachGateway(io, { registry, log: fastify.log, rateLimit: opts.rateLimit });
+  attachGateway(io, { sessions, tokens, log: fastify.log, rateLimit: opts.rateLimit });
+  registerSessionRoutes(fastify, {
+    adminKey, sessions, tokens, maxPeers: config.sessions.maxPeers, inviteTtlMinutes: config.sessions.inviteTtlMinutes,
+  });
 
   fastify.get('/healthz', async () => ({ ok: true, workers: workers.workers().length }));
   registerClient(fastify, config.clientDir);
 
   fastify.addHook('onClose', async () => {
-    await registry.closeAll();
+    sessions.closeAll();
     await new Promise<void>((resolve) => io.close(() => resolve()));
     workers.close();
   });
-  return { fastify, io, registry, workers, config };
+  return { fastify, io, sessions, tokens, workers, config, adminKey };
 }
 
 /** Serves the built client; every group link (/g/<id>) gets the single-page app. */
@@ -61,7 +77,9 @@ function registerClient(fastify: FastifyInstance, clientDir: string): void {
     return;
   }
   void fastify.register(fastifyStatic, { root: clientDir, index: 'index.html' });
-  fastify.get('/g/:roomId', (_req, reply) => reply.sendFile('index.html'));
+  // The single-page app's routes: a session link, and the facilitator's page.
+  fastify.get('/s/:sessionId', (_req, reply) => reply.sendFile('index.html'));
+  fastify.get('/host', (_req, reply) => reply.sendFile('index.html'));
   fastify.addHook('onSend', async (_req, reply, payload) => {
     // No third party may be contacted by the page, and no page may frame it.
     reply.header('Content-Security-Policy', CSP);

@@ -5,8 +5,9 @@ import type { Config } from '../config/schema.js';
  * Log options. Privacy rule: no names, addresses, message contents or tokens in logs. Request logging is
  * off (URLs carry group ids); fields that could carry personal data are redacted wherever they appear.
  */
-export function loggerOptions(config: Readonly<Config>): FastifyServerOptions['logger'] {
+export function loggerOptions(config: Readonly<Config>, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
   return {
+    ...(stream ? { stream } : {}),
     level: config.logLevel,
     redact: {
       paths: [

@@ -11,6 +11,7 @@ export const ENV_VARS = {
   HEARTH_WORKERS: 'mediasoup workers (default: one per core)',
   HEARTH_LOG_LEVEL: 'fatal | error | warn | info | debug | silent',
   HEARTH_CLIENT_DIR: 'directory of the built client to serve',
+  HEARTH_ADMIN_KEY: 'facilitator credential for creating sessions (32+ printable characters; default: random per start)',
 } as const;
 
 function int(name: string, raw: string): number {
@@ -33,5 +34,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigOverr
   if (v('HEARTH_WORKERS')) o.mediasoup = { numWorkers: int('HEARTH_WORKERS', v('HEARTH_WORKERS')!) };
   if (v('HEARTH_LOG_LEVEL')) o.logLevel = v('HEARTH_LOG_LEVEL') as ConfigOverrides['logLevel'];
   if (v('HEARTH_CLIENT_DIR') !== undefined) o.clientDir = v('HEARTH_CLIENT_DIR');
+  if (v('HEARTH_ADMIN_KEY')) o.adminKey = v('HEARTH_ADMIN_KEY');
   return o;
 }

@@ -12,16 +12,18 @@ describe('loadConfig', () => {
   });
 
   it('later layers override earlier ones, section by section', () => {
-    const c = loadConfig({ http: { port: 9000 } }, { http: { host: '127.0.0.1' }, rooms: { maxPeers: 4 } });
+    const c = loadConfig({ http: { port: 9000 } }, { http: { host: '127.0.0.1' }, sessions: { maxPeers: 4 } });
     expect(c.http).toEqual({ host: '127.0.0.1', port: 9000 });
-    expect(c.rooms.maxPeers).toBe(4);
+    expect(c.sessions.maxPeers).toBe(4);
+    expect(c.sessions.idleMinutes).toBe(defaultConfig().sessions.idleMinutes);
     expect(c.rtc).toEqual(defaultConfig().rtc);
   });
 
   it.each([
     [{ http: { port: 70000 } }, '/http/port'],
     [{ rtc: { listenIps: ['not an ip'] } }, '/rtc/listenIps/0'],
-    [{ rooms: { maxPeers: 1 } }, '/rooms/maxPeers'],
+    [{ sessions: { maxPeers: 1 } }, '/sessions/maxPeers'],
+    [{ adminKey: 'too-short' }, '/adminKey'],
     [{ logLevel: 'loud' }, '/logLevel'],
     [{ mediasoup: { logLevel: 'verbose' } }, '/mediasoup/logLevel'],
   ])('rejects %j, naming %s', (layer, path) => {
@@ -39,13 +41,14 @@ describe('configFromEnv', () => {
   it('reads every documented variable', () => {
     const o = configFromEnv({
       PORT: '3000', HEARTH_HOST: '127.0.0.1', HEARTH_RTC_PORT: '41000', HEARTH_RTC_LISTEN_IPS: '10.0.0.2, 127.0.0.1',
-      HEARTH_ANNOUNCED_ADDRESS: 'media.example.org', HEARTH_WORKERS: '2', HEARTH_LOG_LEVEL: 'warn', HEARTH_CLIENT_DIR: '',
+      HEARTH_ANNOUNCED_ADDRESS: 'media.example.org', HEARTH_WORKERS: '2', HEARTH_LOG_LEVEL: 'warn', HEARTH_CLIENT_DIR: '', HEARTH_ADMIN_KEY: 'k'.repeat(40),
     });
     const c = loadConfig(o);
     expect(c.http).toEqual({ host: '127.0.0.1', port: 3000 });
     expect(c.rtc).toMatchObject({ port: 41000, listenIps: ['10.0.0.2', '127.0.0.1'], announcedAddress: 'media.example.org' });
     expect(c.mediasoup.numWorkers).toBe(2);
     expect(c.logLevel).toBe('warn');
+    expect(c.adminKey).toBe('k'.repeat(40));
   });
 
   it('an empty environment changes nothing', () => {

@@ -8,7 +8,8 @@ export function defaultConfig(): Config {
     http: { host: '0.0.0.0', port: 8080 },
     rtc: { port: 40000, listenIps: [], enableTcp: true },
     mediasoup: { numWorkers: 0, logLevel: 'warn', disableLiburing: false, maxIncomingBitrate: 1_500_000 },
-    rooms: { maxPeers: 16 },
+    sessions: { maxPeers: 16, idleMinutes: 12 * 60, inviteTtlMinutes: 24 * 60 },
+    adminKey: '',
     clientDir: fileURLToPath(new URL('../../../client/dist', import.meta.url)),
     logLevel: 'info',
   };

@@ -39,13 +39,22 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    rooms: Type.Object(
+    sessions: Type.Object(
       {
-        /** Most members in one group; sessions are small by design. */
+        /** Most people in one session, waiting room included; groups are small by design. */
         maxPeers: Type.Integer({ minimum: 2, maximum: 50 }),
+        /** A session with nobody in it ends after this many minutes. */
+        idleMinutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60 }),
+        /** How long the links made with a new session stay valid. */
+        inviteTtlMinutes: Type.Integer({ minimum: 5, maximum: 7 * 24 * 60 }),
       },
       { additionalProperties: false },
     ),
+    /**
+     * The facilitator credential: whoever holds it may create sessions (the /host page, the CLI).
+     * Empty = a random one made at each start and printed to the operator's terminal (never logged).
+     */
+    adminKey: Type.String({ maxLength: 256, pattern: '^$|^[\\x21-\\x7e]{32,256}$' }),
     /** Built client to serve; empty = do not serve a client (tests of the signaling alone). */
     clientDir: Type.String(),
     logLevel: Type.Union([

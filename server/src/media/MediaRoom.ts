@@ -101,7 +101,7 @@ export class MediaRoom implements RoomMedia {
   }
 
   async produce(
-    peerId: string, transportId: string, kind: MediaKind, source: MediaSource, rtpParameters: unknown,
+    peerId: string, transportId: string, kind: MediaKind, source: MediaSource, rtpParameters: unknown, paused: boolean,
   ): Promise<string> {
     const peer = this.peer(peerId);
     const transport = this.transport(peerId, transportId);
@@ -111,9 +111,12 @@ export class MediaRoom implements RoomMedia {
       if (p.appData.source === source) throw new HearthError(ErrorCode.INVALID_STATE, `${source} already sent`);
     }
     const producer = await asClientError(() =>
-      transport.produce({ kind, rtpParameters: rtpParameters as types.RtpParameters, appData: { source } }),
+      transport.produce({ kind, rtpParameters: rtpParameters as types.RtpParameters, paused, appData: { source } }),
     );
     peer.producers.set(producer.id, producer);
+    producer.on('score', (scores) => {
+      if (scores.length > 0) this.events.producerScore(peerId, Math.min(...scores.map((s) => s.score)));
+    });
     producer.observer.on('close', () => peer.producers.delete(producer.id));
     return producer.id;
   }
@@ -166,7 +169,9 @@ export class MediaRoom implements RoomMedia {
   async dump(): Promise<MediaDump> {
     const d = await this.router.dump();
     const consumers = [...this.peers.values()].flatMap((p) => [...p.consumers.values()]);
+    const producers = [...this.peers.values()].flatMap((p) => [...p.producers.values()]);
     return {
+      pausedProducers: producers.filter((p) => p.paused).map((p) => p.id),
       transports: d.transportIds.length,
       producers: d.mapProducerIdConsumerIds.length,
       consumers: d.mapConsumerIdProducerId.length,

@@ -1,30 +1,41 @@
-import { randomBytes } from 'node:crypto';
-import { ErrorCode, HearthError, type PeerInfo, type ProducerInfo, type ServerEventName, type EventOf } from '@hearth/shared';
-import type { MediaKind, MediaSource } from '@hearth/shared';
+import {
+  ErrorCode, HearthError, type EventOf, type MediaKind, type MediaSource, type PeerInfo, type ProducerInfo, type Role,
+  type RosterMember, type RoomSnapshot, type ServerEventName,
+} from '@hearth/shared';
 import type { PeerOutbox, RoomMedia } from './ports.js';
 import { SerialQueue } from './SerialQueue.js';
+
+type Quality = RosterMember['quality'];
 
 interface Member {
   id: string;
   displayName: string;
+  role: Role;
   outbox: PeerOutbox;
   producers: Map<string, ProducerInfo>;
+  /** Set by a facilitator: the member cannot unmute / restart the camera until allowed. */
+  micLocked: boolean;
+  cameraLocked: boolean;
+  quality: Quality;
+}
+
+/** mediasoup's 0–10 score of what we receive from a member, bucketed for the facilitator panel. */
+export function qualityOf(score: number): Quality {
+  return score >= 8 ? 'good' : score >= 5 ? 'fair' : 'poor';
 }
 
 /**
- * The authority over one group: who is in it and what they send. Callers wrap every command in
- * `run()` so commands on one room never interleave. Knows nothing of socket.io or mediasoup.
+ * The circle: admitted members and what they send, with the facilitator locks enforced on their media.
+ * Callers wrap every command in `run()` so commands on one room never interleave. Knows nothing of
+ * socket.io or mediasoup; `onChange` tells the session to refresh the facilitator panel.
  */
 export class Room {
   private readonly members = new Map<string, Member>();
   private readonly queue = new SerialQueue();
   private closedFlag = false;
+  onChange: () => void = () => undefined;
 
-  constructor(
-    readonly id: string,
-    readonly media: RoomMedia,
-    private readonly maxPeers: number,
-  ) {}
+  constructor(readonly media: RoomMedia) {}
 
   get closed(): boolean {
     return this.closedFlag;
@@ -38,35 +49,39 @@ export class Room {
     return this.queue.push(task);
   }
 
-  join(displayName: string, outbox: PeerOutbox): { selfId: string; peers: PeerInfo[] } {
-    if (this.members.size >= this.maxPeers) throw new HearthError(ErrorCode.ROOM_FULL);
-    const id = randomBytes(9).toString('base64url');
-    const peers = [...this.members.values()].map((m) => this.info(m));
-    const member: Member = { id, displayName, outbox, producers: new Map() };
-    this.members.set(id, member);
-    this.media.addPeer(id);
-    this.broadcast(id, 'peer.joined', this.info(member));
-    return { selfId: id, peers };
-  }
-
-  leave(peerId: string): void {
-    const member = this.members.get(peerId);
-    if (!member) return;
-    this.members.delete(peerId);
-    this.media.removePeer(peerId);
-    this.broadcast(peerId, 'peer.left', { peerId });
-  }
-
   has(peerId: string): boolean {
     return this.members.has(peerId);
   }
 
+  join(id: string, displayName: string, role: Role, outbox: PeerOutbox): RoomSnapshot {
+    const peers = [...this.members.values()].map((m) => this.info(m));
+    const member: Member = {
+      id, displayName, role, outbox, producers: new Map(), micLocked: false, cameraLocked: false, quality: 'unknown',
+    };
+    this.members.set(id, member);
+    this.media.addPeer(id);
+    this.broadcast(id, 'peer.joined', this.info(member));
+    this.onChange();
+    return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers };
+  }
+
+  leave(peerId: string): void {
+    if (!this.members.delete(peerId)) return;
+    this.media.removePeer(peerId);
+    this.broadcast(peerId, 'peer.left', { peerId });
+    this.onChange();
+  }
+
   async produce(peerId: string, transportId: string, kind: MediaKind, source: MediaSource, rtp: unknown): Promise<string> {
-    const member = this.member(peerId);
-    const producerId = await this.media.produce(peerId, transportId, kind, source, rtp);
-    const info: ProducerInfo = { id: producerId, peerId, kind, source, paused: false };
-    member.producers.set(producerId, info);
+    const m = this.member(peerId);
+    if (source === 'camera' && m.cameraLocked) throw new HearthError(ErrorCode.LOCKED_BY_FACILITATOR);
+    // A muted member may set up a microphone, but it starts (and stays) paused at the server.
+    const paused = source === 'mic' && m.micLocked;
+    const producerId = await this.media.produce(peerId, transportId, kind, source, rtp, paused);
+    const info: ProducerInfo = { id: producerId, peerId, kind, source, paused };
+    m.producers.set(producerId, info);
     this.broadcast(peerId, 'producer.added', info);
+    this.onChange();
     return producerId;
   }
 
@@ -74,14 +89,52 @@ export class Room {
     this.media.closeProducer(peerId, producerId);
     this.member(peerId).producers.delete(producerId);
     this.broadcast(peerId, 'producer.closed', { producerId, peerId });
+    this.onChange();
   }
 
+  /** The member's own mute/unmute. Unmuting what a facilitator locked is refused. */
   async setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void> {
-    await this.media.setProducerPaused(peerId, producerId, paused);
-    const info = this.member(peerId).producers.get(producerId);
-    if (!info || info.paused === paused) return;
-    info.paused = paused;
-    this.broadcast(peerId, 'producer.paused', { producerId, peerId, paused });
+    const m = this.member(peerId);
+    const info = m.producers.get(producerId);
+    if (info && !paused && this.locked(m, info.source)) throw new HearthError(ErrorCode.LOCKED_BY_FACILITATOR);
+    await this.pause(m, producerId, paused);
+  }
+
+  /** Facilitator mute: pause the microphone at the server and lock it. */
+  async mute(peerId: string): Promise<void> {
+    const m = this.member(peerId);
+    m.micLocked = true;
+    for (const p of m.producers.values()) if (p.source === 'mic') await this.pause(m, p.id, true);
+    this.tellSelf(m, false);
+  }
+
+  /** Lift the mute lock and invite the member to unmute (they decide). */
+  askUnmute(peerId: string): void {
+    const m = this.member(peerId);
+    m.micLocked = false;
+    this.tellSelf(m, true);
+  }
+
+  /** Facilitator camera stop: close the camera producer at the server and lock it. */
+  stopCamera(peerId: string): void {
+    const m = this.member(peerId);
+    m.cameraLocked = true;
+    for (const p of [...m.producers.values()]) if (p.source === 'camera') this.closeProducer(peerId, p.id);
+    this.tellSelf(m, false);
+  }
+
+  allowCamera(peerId: string): void {
+    const m = this.member(peerId);
+    m.cameraLocked = false;
+    this.tellSelf(m, false);
+  }
+
+  /** mediasoup's score for a member's producer changed; the panel hears of it only when the bucket changes. */
+  updateQuality(peerId: string, score: number): void {
+    const m = this.members.get(peerId);
+    if (!m || m.quality === qualityOf(score)) return;
+    m.quality = qualityOf(score);
+    this.onChange();
   }
 
   /** A consumer the media module closed on its own (its producer went away). */
@@ -89,23 +142,53 @@ export class Room {
     this.members.get(peerId)?.outbox.send('consumer.closed', { consumerId });
   }
 
-  /** Ends the room: every member is told why and disconnected. Idempotent. */
-  close(code: ErrorCode): void {
+  roster(): RosterMember[] {
+    return [...this.members.values()].map((m) => ({
+      id: m.id, displayName: m.displayName, role: m.role, mic: this.trackState(m, 'mic'), camera: this.trackState(m, 'camera'),
+      micLocked: m.micLocked, cameraLocked: m.cameraLocked, quality: m.quality,
+    }));
+  }
+
+  /** Ends the room's media; members must already have been told. Idempotent. */
+  close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    for (const m of this.members.values()) m.outbox.close(code);
     this.members.clear();
     this.media.close();
   }
 
+  private async pause(m: Member, producerId: string, paused: boolean): Promise<void> {
+    const info = m.producers.get(producerId);
+    if (!info) throw new HearthError(ErrorCode.NOT_FOUND, 'no such producer');
+    await this.media.setProducerPaused(m.id, producerId, paused);
+    if (info.paused === paused) return;
+    info.paused = paused;
+    this.broadcast(m.id, 'producer.paused', { producerId, peerId: m.id, paused });
+    this.onChange();
+  }
+
+  private locked(m: Member, source: MediaSource): boolean {
+    return source === 'mic' ? m.micLocked : m.cameraLocked;
+  }
+
+  private tellSelf(m: Member, askedToUnmute: boolean): void {
+    m.outbox.send('self.updated', { micLocked: m.micLocked, cameraLocked: m.cameraLocked, askedToUnmute });
+    this.onChange();
+  }
+
+  private trackState(m: Member, source: MediaSource): 'on' | 'off' | 'none' {
+    const p = [...m.producers.values()].find((x) => x.source === source);
+    return !p ? 'none' : p.paused ? 'off' : 'on';
+  }
+
   private member(peerId: string): Member {
     const m = this.members.get(peerId);
-    if (!m) throw new HearthError(ErrorCode.INVALID_STATE, 'not in room');
+    if (!m) throw new HearthError(ErrorCode.NOT_FOUND, 'no such member');
     return m;
   }
 
   private info(m: Member): PeerInfo {
-    return { id: m.id, displayName: m.displayName, producers: [...m.producers.values()].map((p) => ({ ...p })) };
+    return { id: m.id, displayName: m.displayName, role: m.role, producers: [...m.producers.values()].map((p) => ({ ...p })) };
   }
 
   private broadcast<K extends ServerEventName>(exceptId: string, event: K, payload: EventOf<K>): void {

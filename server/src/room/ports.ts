@@ -9,7 +9,9 @@ export interface RoomMedia {
   setRtpCapabilities(peerId: string, caps: unknown): void;
   createTransport(peerId: string, direction: 'send' | 'recv'): Promise<TransportParams>;
   connectTransport(peerId: string, transportId: string, dtlsParameters: unknown): Promise<void>;
-  produce(peerId: string, transportId: string, kind: MediaKind, source: MediaSource, rtp: unknown): Promise<string>;
+  produce(
+    peerId: string, transportId: string, kind: MediaKind, source: MediaSource, rtp: unknown, paused: boolean,
+  ): Promise<string>;
   closeProducer(peerId: string, producerId: string): void;
   setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void>;
   consume(peerId: string, producerId: string): Promise<ConsumeResult>;
@@ -24,6 +26,8 @@ export interface MediaDump {
   producers: number;
   consumers: number;
   pausedConsumers: number;
+  /** Ids of producers paused at the server (muted): mediasoup forwards nothing of them. */
+  pausedProducers: string[];
 }
 
 export interface TransportParams {
@@ -46,6 +50,8 @@ export interface ConsumeResult {
 /** Things the media module reports back to its room. */
 export interface MediaEvents {
   consumerClosed(peerId: string, consumerId: string): void;
+  /** mediasoup's 0–10 quality score of what the server receives from this member changed. */
+  producerScore(peerId: string, score: number): void;
 }
 
 export type RoomMediaFactory = (events: MediaEvents) => Promise<RoomMedia>;
@@ -53,6 +59,6 @@ export type RoomMediaFactory = (events: MediaEvents) => Promise<RoomMedia>;
 /** How a room reaches one member's connection (implemented over socket.io by the gateway). */
 export interface PeerOutbox {
   send<K extends ServerEventName>(event: K, payload: EventOf<K>): void;
-  /** Tell the member why, then drop the connection. */
-  close(code: ErrorCode): void;
+  /** Tell the member why (with a facilitator's note, if any), then drop the connection. */
+  close(code: ErrorCode, message?: string): void;
 }

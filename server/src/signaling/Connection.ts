@@ -1,18 +1,25 @@
-import type { Standing } from '@hearth/shared';
-import type { Room } from '../room/Room.js';
+import type { Role, Standing } from '@hearth/shared';
+import type { Session } from '../room/Session.js';
 
-/** Server-side state of one socket. Identity comes from here, never from a payload. */
+/** Server-side state of one socket. Identity and role come from here (set from a verified invite), never from a payload. */
 export class Connection {
-  room: Room | undefined;
-  peerId: string | undefined;
+  session: Session | undefined;
+  participantId: string | undefined;
+  role: Role | undefined;
 
   get standing(): Standing {
-    return this.room && this.peerId ? 'member' : 'outside';
+    return this.session ? this.session.standingOf(this.participantId) : 'outside';
   }
 
-  /** The room and own id, for handlers that require membership (the gateway already checked it). */
-  membership(): { room: Room; peerId: string } {
-    if (!this.room || !this.peerId) throw new Error('membership() outside a room');
-    return { room: this.room, peerId: this.peerId };
+  /** The session and own id, for handlers the gateway has already authorized. */
+  seat(): { session: Session; selfId: string } {
+    if (!this.session || !this.participantId) throw new Error('seat() outside a session');
+    return { session: this.session, selfId: this.participantId };
+  }
+
+  clear(): void {
+    this.session = undefined;
+    this.participantId = undefined;
+    this.role = undefined;
   }
 }

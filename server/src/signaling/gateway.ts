@@ -4,15 +4,16 @@ import type { Server, Socket } from 'socket.io';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import {
-  CLIENT_REQUEST_NAMES, ClientRequests, ErrorCode, HearthError, PROTOCOL_VERSION, mayRequest,
+  CLIENT_REQUEST_NAMES, ClientRequests, ErrorCode, HearthError, PROTOCOL_VERSION, authorize,
   type Ack, type ClientRequestName, type ClientToServerEvents, type ServerToClientEvents,
 } from '@hearth/shared';
 import type { PeerOutbox } from '../room/ports.js';
-import type { RoomRegistry } from '../room/RoomRegistry.js';
+import type { SessionRegistry } from '../room/SessionRegistry.js';
+import type { TokenService } from '../auth/TokenService.js';
 import { Connection } from './Connection.js';
 import { RateLimiter } from './RateLimiter.js';
 import { HANDLERS } from './handlers/index.js';
-import { leaveRoom } from './handlers/room.js';
+import { leaveSession } from './handlers/session.js';
 import type { HandlerContext } from './handlers/types.js';
 
 type HearthSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -23,7 +24,8 @@ const validators = Object.fromEntries(
 const KNOWN = new Set<string>(CLIENT_REQUEST_NAMES);
 
 export interface GatewayOptions {
-  registry: RoomRegistry;
+  sessions: SessionRegistry;
+  tokens: TokenService;
   log: FastifyBaseLogger;
   /** Per-socket token bucket: burst and sustained messages per second. */
   rateLimit?: { burst: number; perSecond: number };
@@ -59,12 +61,15 @@ function serve(socket: HearthSocket, opts: GatewayOptions): void {
   const limiter = new RateLimiter(opts.rateLimit?.burst ?? 60, opts.rateLimit?.perSecond ?? 30);
   const outbox: PeerOutbox = {
     send: (event, payload) => void socket.emit(event, ...([payload] as never)),
-    close: (code) => {
-      socket.emit('session.closing', { code });
-      socket.disconnect(true);
+    close: (code, message) => {
+      socket.emit('session.closing', message ? { code, message } : { code });
+      // A moment for the reason (and the ack of the request that caused it) to reach the client first.
+      setTimeout(() => socket.disconnect(true), 50).unref();
     },
   };
-  const ctx: HandlerContext = { conn, registry: opts.registry, outbox, log: opts.log, isConnected: () => socket.connected };
+  const ctx: HandlerContext = {
+    conn, sessions: opts.sessions, tokens: opts.tokens, outbox, log: opts.log, isConnected: () => socket.connected,
+  };
 
   // A protocol violation (unknown event, no ack callback) ends the connection: a real client never does it.
   socket.onAny((event: string, ...args: unknown[]) => {
@@ -77,7 +82,7 @@ function serve(socket: HearthSocket, opts: GatewayOptions): void {
     }) as never);
   }
   socket.on('disconnect', () => {
-    leaveRoom(conn, opts.registry).catch((err: unknown) => opts.log.error({ err }, 'leave on disconnect failed'));
+    leaveSession(conn).catch((err: unknown) => opts.log.error({ err }, 'leave on disconnect failed'));
   });
 }
 
@@ -90,7 +95,8 @@ async function dispatch(
     const first = check.Errors(payload).First();
     return { ok: false, code: ErrorCode.BAD_MESSAGE, message: first ? `${first.path || '/'}: ${first.message}` : undefined };
   }
-  if (!mayRequest(ctx.conn.standing, name)) return { ok: false, code: ErrorCode.INVALID_STATE };
+  const refused = authorize(ctx.conn.standing, ctx.conn.role, name);
+  if (refused) return { ok: false, code: refused };
   try {
     const data = await (HANDLERS[name] as (c: HandlerContext, r: unknown) => Promise<unknown>)(ctx, payload);
     return { ok: true, data };

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
-  DisplayName, DtlsParameters, Id, MediaKind, MediaSource, PeerInfo, RoomId, RtpCapabilities, RtpParameters,
+  DeviceId, DisplayName, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
+  RoomSnapshot, RtpCapabilities, RtpParameters, SessionId, SessionInfo,
 } from './common.js';
 
 const Empty = Type.Object({}, { additionalProperties: false });
@@ -18,13 +19,18 @@ function request<Req extends TSchema, Res extends TSchema>(request: Req, respons
  * Failures ack `{ ok: false, code }` with a code from ErrorCode.
  */
 export const ClientRequests = {
-  /** Enter a group by id with a display name. Acks the router's capabilities and who is already there. */
-  'room.join': request(
-    Strict({ roomId: RoomId, displayName: DisplayName }),
-    Strict({ selfId: Id, routerRtpCapabilities: Opaque, peers: Type.Array(PeerInfo) }),
+  /**
+   * Arrive at a session with an invite. Facilitators are admitted at once (`room` is set); members wait
+   * until a facilitator admits them (then `session.admitted` arrives). Identity comes from the token.
+   */
+  'session.join': request(
+    Strict({ sessionId: SessionId, token: InviteToken, displayName: DisplayName, deviceId: DeviceId }),
+    Strict({
+      selfId: Id, role: RoleSchema, session: SessionInfo, admitted: Type.Boolean(), room: Type.Optional(RoomSnapshot),
+    }),
   ),
-  /** Leave the group; the server closes every transport, producer and consumer of this member. */
-  'room.leave': request(Empty, Empty),
+  /** Leave the session (from the waiting room or the circle); every media object of this member is closed. */
+  'session.leave': request(Empty, Empty),
   /** The device's receive capabilities (after `device.load`); required before `media.consume`. */
   'media.setRtpCapabilities': request(Strict({ rtpCapabilities: RtpCapabilities }), Empty),
   /** Create a WebRTC transport for sending or receiving. At most one of each per member. */
@@ -53,6 +59,41 @@ export const ClientRequests = {
   ),
   /** The client has set up its receiver: start forwarding media. */
   'media.resumeConsumer': request(Strict({ consumerId: Id }), Empty),
+
+  // Safety actions. Who may send each is in domain/permissions.ts (ROLE_ACTIONS); the server enforces it.
+  /** Let one waiting member in. */
+  'facilitator.admit': request(Strict({ peerId: Id }), Empty),
+  /** Let everyone waiting in. */
+  'facilitator.admitAll': request(Empty, Strict({ admitted: Type.Integer() })),
+  /** Turn a waiting member away, with an optional note they will read. */
+  'facilitator.deny': request(Strict({ peerId: Id, message: Type.Optional(FacilitatorNote) }), Empty),
+  /** Mute a member; they cannot unmute themselves until a facilitator asks them to. */
+  'facilitator.mute': request(Strict({ peerId: Id }), Empty),
+  /** Allow a muted member to unmute again, and invite them to. */
+  'facilitator.askUnmute': request(Strict({ peerId: Id }), Empty),
+  /** Mute every member who is not a facilitator. */
+  'facilitator.muteAll': request(Empty, Strict({ muted: Type.Integer() })),
+  /** Stop a member's camera; they cannot restart it until allowed. */
+  'facilitator.stopCamera': request(Strict({ peerId: Id }), Empty),
+  /** Allow a member to turn their camera on again. */
+  'facilitator.allowCamera': request(Strict({ peerId: Id }), Empty),
+  /** Remove someone: disconnected, told why, and kept out with the same link or device. */
+  'facilitator.remove': request(Strict({ peerId: Id, message: Type.Optional(FacilitatorNote) }), Empty),
+  /** Lock (no new arrivals) or unlock the session. */
+  'facilitator.lock': request(Strict({ locked: Type.Boolean() }), Empty),
+  /** End the session for everyone. */
+  'facilitator.end': request(Empty, Empty),
+  /** A new invite for this session (the client adds the fragment secret to make the link). */
+  'facilitator.createInvite': request(
+    Strict({
+      role: RoleSchema,
+      maxUses: Type.Integer({ minimum: 1, maximum: 50 }),
+      ttlMinutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60 }),
+    }),
+    Strict({ token: Type.String(), inviteId: Id, expiresAt: Type.String() }),
+  ),
+  /** Revoke an invite: nobody new can arrive with it. */
+  'facilitator.revokeInvite': request(Strict({ inviteId: Id }), Empty),
 } as const;
 
 export type ClientRequestName = keyof typeof ClientRequests;

@@ -1,13 +1,25 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ROLES, SESSION_KINDS } from '../domain/permissions.js';
 
 /** Bump on any incompatible change to a message below. Sent in the socket.io handshake (`auth`). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Largest socket.io packet the server accepts, in bytes (checked before parsing). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
-/** A group id as it appears in a link: `/g/<roomId>`. URL-safe, long enough not to be guessed. */
-export const RoomId = Type.String({ pattern: '^[A-Za-z0-9_-]{6,64}$' });
+/** A session id as it appears in a link: `/s/<sessionId>`. URL-safe, random, not guessable. */
+export const SessionId = Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' });
+/** A signed invite (compact JWS). Travels only in the link's fragment and in `session.join`. */
+export const InviteToken = Type.String({ minLength: 20, maxLength: 2048, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' });
+/**
+ * A random id the browser keeps for this origin, so that a reload is the same member and a removed member's
+ * device stays out. Never shown to other members.
+ */
+export const DeviceId = Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' });
+export const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)));
+export const SessionKindSchema = Type.Union(SESSION_KINDS.map((k) => Type.Literal(k)));
+/** A short note from a facilitator to the member they deny or remove. Shown as plain text. */
+export const FacilitatorNote = Type.String({ maxLength: 300 });
 /** Opaque server-assigned id (mediasoup uses UUIDs; peers use random ids). */
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 /**
@@ -76,6 +88,18 @@ export type ProducerInfo = Static<typeof ProducerInfo>;
 export const PeerInfo = Type.Object({
   id: Id,
   displayName: DisplayName,
+  role: RoleSchema,
   producers: Type.Array(ProducerInfo),
 });
 export type PeerInfo = Static<typeof PeerInfo>;
+
+/** What an admitted member needs to enter the circle: the router's codecs and who is there. */
+export const RoomSnapshot = Type.Object({
+  routerRtpCapabilities: Type.Record(Type.String(), Type.Unknown()),
+  peers: Type.Array(PeerInfo),
+});
+export type RoomSnapshot = Static<typeof RoomSnapshot>;
+
+/** The session as a member sees it. */
+export const SessionInfo = Type.Object({ title: Type.String({ maxLength: 120 }), kind: SessionKindSchema });
+export type SessionInfo = Static<typeof SessionInfo>;

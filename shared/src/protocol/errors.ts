@@ -1,6 +1,6 @@
 /**
- * The closed set of error codes the server may answer with. The client renders a message per code;
- * the server never sends free text that the client must show verbatim.
+ * The closed set of error codes the server may answer with. The client renders a message per code.
+ * (The only free text ever relayed is a facilitator's own note when denying or removing someone.)
  */
 export const ErrorCode = {
   /** The message failed schema validation, or was too large. Nothing changed. */
@@ -25,6 +25,22 @@ export const ErrorCode = {
   TOKEN_EXPIRED: 'TOKEN_EXPIRED',
   /** An invite or session token is malformed, forged, revoked or for another session. */
   TOKEN_INVALID: 'TOKEN_INVALID',
+  /** The invite was revoked by a facilitator. */
+  TOKEN_REVOKED: 'TOKEN_REVOKED',
+  /** The invite has been used by as many devices as it allows. */
+  TOKEN_USED_UP: 'TOKEN_USED_UP',
+  /** No such session: it ended, the server restarted, or the link is wrong. */
+  SESSION_NOT_FOUND: 'SESSION_NOT_FOUND',
+  /** A facilitator ended the session for everyone. */
+  SESSION_ENDED: 'SESSION_ENDED',
+  /** A facilitator removed this member; the same link and device cannot come back. */
+  REMOVED: 'REMOVED',
+  /** A facilitator declined this member's request to join. */
+  DENIED: 'DENIED',
+  /** The same member opened the session again elsewhere (another tab, a reload); this connection yields. */
+  REPLACED: 'REPLACED',
+  /** A facilitator muted this microphone or stopped this camera; only a facilitator can allow it again. */
+  LOCKED_BY_FACILITATOR: 'LOCKED_BY_FACILITATOR',
   /** mediasoup refused the media parameters (e.g. unsupported codec). */
   MEDIA_REJECTED: 'MEDIA_REJECTED',
   /** Anything unexpected on the server; logged there with context. */

@@ -6,14 +6,17 @@ import type { ServerEventName } from './serverToClient.js';
 
 const opus = { mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 };
 const dtls = { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AB:CD' }] };
+const jwt = 'eyJhbGciOiJFZERTQSJ9.eyJzaWQiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+const sid = 'S3ssion_id-0123456789';
+const dev = 'device-0123456789abcdef';
 
 export const VALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
-  'room.join': [
-    { roomId: 'abcdef', displayName: 'Ann' },
-    { roomId: 'Zz_-0123456789abcdef', displayName: 'Zoë 🌱 K.' },
-    { roomId: 'a'.repeat(64), displayName: 'x'.repeat(40) },
+  'session.join': [
+    { sessionId: sid, token: jwt, displayName: 'Ann', deviceId: dev },
+    { sessionId: 'a'.repeat(64), token: jwt, displayName: 'Zoë 🌱 K.', deviceId: 'd'.repeat(64) },
+    { sessionId: sid, token: jwt, displayName: 'x'.repeat(40), deviceId: dev },
   ],
-  'room.leave': [{}],
+  'session.leave': [{}],
   'media.setRtpCapabilities': [{ rtpCapabilities: { codecs: [opus], headerExtensions: [] } }, { rtpCapabilities: {} }],
   'media.createTransport': [{ direction: 'send' }, { direction: 'recv' }],
   'media.connectTransport': [{ transportId: 't1', dtlsParameters: dtls }],
@@ -25,25 +28,44 @@ export const VALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'media.setProducerPaused': [{ producerId: 'p1', paused: true }, { producerId: 'p1', paused: false }],
   'media.consume': [{ producerId: 'p-1_2' }],
   'media.resumeConsumer': [{ consumerId: 'c1' }],
+  'facilitator.admit': [{ peerId: 'p1' }],
+  'facilitator.admitAll': [{}],
+  'facilitator.deny': [{ peerId: 'p1' }, { peerId: 'p1', message: 'Please join next week.' }, { peerId: 'p1', message: '' }],
+  'facilitator.mute': [{ peerId: 'p1' }],
+  'facilitator.askUnmute': [{ peerId: 'p1' }],
+  'facilitator.muteAll': [{}],
+  'facilitator.stopCamera': [{ peerId: 'p1' }],
+  'facilitator.allowCamera': [{ peerId: 'p1' }],
+  'facilitator.remove': [{ peerId: 'p1' }, { peerId: 'p1', message: 'x'.repeat(300) }],
+  'facilitator.lock': [{ locked: true }, { locked: false }],
+  'facilitator.end': [{}],
+  'facilitator.createInvite': [
+    { role: 'member', maxUses: 1, ttlMinutes: 60 },
+    { role: 'cofacilitator', maxUses: 50, ttlMinutes: 10080 },
+  ],
+  'facilitator.revokeInvite': [{ inviteId: 'inv_1' }],
 };
 
 /** Malformed for every request: not an object, or a key no schema allows. */
 export const MALFORMED_FOR_ALL: unknown[] = [null, undefined, 'x', 42, [], true, { __proto__: null, extra: 1 }];
 
 export const INVALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
-  'room.join': [
+  'session.join': [
     {},
-    { roomId: 'abc', displayName: 'Ann' }, // too short to be unguessable
-    { roomId: '../etc', displayName: 'Ann' },
-    { roomId: 'abcdef', displayName: '' },
-    { roomId: 'abcdef', displayName: '   ' },
-    { roomId: 'abcdef', displayName: 'x'.repeat(41) },
-    { roomId: 'abcdef', displayName: 'evil\u202Eman' }, // bidi override
-    { roomId: 'abcdef', displayName: 'line\nbreak' },
-    { roomId: 'abcdef', displayName: 'Ann', role: 'facilitator' },
-    { roomId: 'abcdef', displayName: 42 },
+    { sessionId: 'short', token: jwt, displayName: 'Ann', deviceId: dev }, // too short to be unguessable
+    { sessionId: '../etc/passwd/abcdefgh', token: jwt, displayName: 'Ann', deviceId: dev },
+    { sessionId: sid, token: 'not-a-jwt', displayName: 'Ann', deviceId: dev },
+    { sessionId: sid, token: `${jwt}.extra`, displayName: 'Ann', deviceId: dev },
+    { sessionId: sid, token: jwt, displayName: '', deviceId: dev },
+    { sessionId: sid, token: jwt, displayName: '   ', deviceId: dev },
+    { sessionId: sid, token: jwt, displayName: 'x'.repeat(41), deviceId: dev },
+    { sessionId: sid, token: jwt, displayName: 'evil\u202Eman', deviceId: dev }, // bidi override
+    { sessionId: sid, token: jwt, displayName: 'line\nbreak', deviceId: dev },
+    { sessionId: sid, token: jwt, displayName: 'Ann', deviceId: 'short' },
+    { sessionId: sid, token: jwt, displayName: 'Ann', deviceId: dev, role: 'facilitator' }, // identity is the token's
+    { sessionId: sid, token: jwt, displayName: 42, deviceId: dev },
   ],
-  'room.leave': [{ now: true }],
+  'session.leave': [{ now: true }],
   'media.setRtpCapabilities': [{}, { rtpCapabilities: { codecs: 'opus' } }, { rtpCapabilities: { codecs: new Array(65).fill({}) } }],
   'media.createTransport': [{}, { direction: 'both' }, { direction: 'send', sctp: true }],
   'media.connectTransport': [
@@ -62,14 +84,43 @@ export const INVALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'media.setProducerPaused': [{ producerId: 'p1' }, { producerId: 'p1', paused: 'yes' }],
   'media.consume': [{}, { producerId: 7 }, { producerId: 'p1', rtpCapabilities: {} }],
   'media.resumeConsumer': [{}, { consumerId: null }],
+  'facilitator.admit': [{}, { peerId: '' }, { peerId: 'p1', all: true }],
+  'facilitator.admitAll': [{ peerId: 'p1' }],
+  'facilitator.deny': [{}, { peerId: 'p1', message: 'x'.repeat(301) }, { peerId: 'p1', message: 3 }],
+  'facilitator.mute': [{}, { peerId: 'p 1' }],
+  'facilitator.askUnmute': [{}, { peerId: ['p1'] }],
+  'facilitator.muteAll': [{ except: 'p1' }],
+  'facilitator.stopCamera': [{}, { peerId: 1 }],
+  'facilitator.allowCamera': [{}],
+  'facilitator.remove': [{}, { peerId: 'p1', message: 'x'.repeat(301) }, { peerId: 'p1', ban: 'forever' }],
+  'facilitator.lock': [{}, { locked: 'yes' }],
+  'facilitator.end': [{ reason: 'x' }],
+  'facilitator.createInvite': [
+    {},
+    { role: 'admin', maxUses: 1, ttlMinutes: 60 },
+    { role: 'member', maxUses: 0, ttlMinutes: 60 },
+    { role: 'member', maxUses: 51, ttlMinutes: 60 },
+    { role: 'member', maxUses: 1, ttlMinutes: 10081 },
+    { role: 'member', maxUses: 1.5, ttlMinutes: 60 },
+  ],
+  'facilitator.revokeInvite': [{}, { inviteId: '' }],
 };
 
+const peer = { id: 'a1', displayName: 'Ann', role: 'member', producers: [] };
 export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
-  'peer.joined': [{ id: 'a1', displayName: 'Ann', producers: [] }],
+  'session.admitted': [{ routerRtpCapabilities: { codecs: [] }, peers: [peer] }],
+  'session.closing': [{ code: 'INTERNAL' }, { code: 'REMOVED', message: 'We will talk tomorrow.' }],
+  'self.updated': [{ micLocked: true, cameraLocked: false, askedToUnmute: false }],
+  'facilitator.roster': [{
+    locked: false,
+    waiting: [{ id: 'w1', displayName: 'Wes' }],
+    members: [{ id: 'a1', displayName: 'Ann', role: 'facilitator', mic: 'on', camera: 'none', micLocked: false, cameraLocked: false, quality: 'good' }],
+    audit: [{ at: '2026-11-23T10:00:00.000Z', actor: 'Ann (facilitator)', action: 'admitted', target: 'Wes' }],
+  }],
+  'peer.joined': [peer],
   'peer.left': [{ peerId: 'a1' }],
   'producer.added': [{ id: 'p1', peerId: 'a1', kind: 'audio', source: 'mic', paused: false }],
   'producer.closed': [{ producerId: 'p1', peerId: 'a1' }],
   'producer.paused': [{ producerId: 'p1', peerId: 'a1', paused: true }],
   'consumer.closed': [{ consumerId: 'c1' }],
-  'session.closing': [{ code: 'INTERNAL' }],
 };

@@ -1,10 +1,52 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Id, PeerInfo, ProducerInfo } from './common.js';
+import { DisplayName, FacilitatorNote, Id, PeerInfo, ProducerInfo, RoleSchema, RoomSnapshot } from './common.js';
 import { ErrorCode } from './errors.js';
 
-/** Every event the server pushes to admitted members. No acks: they describe what already happened. */
+const TrackState = Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('none')]);
+const Quality = Type.Union([Type.Literal('good'), Type.Literal('fair'), Type.Literal('poor'), Type.Literal('unknown')]);
+
+/** One line of the in-memory audit trail. Facilitators see it; it is never written to disk or logs. */
+export const AuditEntry = Type.Object({
+  at: Type.String(),
+  actor: Type.String(),
+  action: Type.String(),
+  target: Type.Optional(Type.String()),
+});
+export type AuditEntry = Static<typeof AuditEntry>;
+
+/** A member as facilitators see them in the panel. */
+export const RosterMember = Type.Object({
+  id: Id,
+  displayName: DisplayName,
+  role: RoleSchema,
+  mic: TrackState,
+  camera: TrackState,
+  micLocked: Type.Boolean(),
+  cameraLocked: Type.Boolean(),
+  quality: Quality,
+});
+export type RosterMember = Static<typeof RosterMember>;
+
+/** The facilitator panel's whole state, pushed to facilitators whenever it changes. */
+export const Roster = Type.Object({
+  locked: Type.Boolean(),
+  waiting: Type.Array(Type.Object({ id: Id, displayName: DisplayName })),
+  members: Type.Array(RosterMember),
+  audit: Type.Array(AuditEntry),
+});
+export type Roster = Static<typeof Roster>;
+
+/** Every event the server pushes. Waiting members receive only session.* events. No acks. */
 export const ServerEvents = {
-  /** Someone entered the group. */
+  /** A waiting member was let in: here is the circle. */
+  'session.admitted': RoomSnapshot,
+  /** The server is about to close this connection: why, and a facilitator's note if they wrote one. */
+  'session.closing': Type.Object({ code: Type.Enum(ErrorCode), message: Type.Optional(FacilitatorNote) }),
+  /** This member's own moderation state changed (muted or camera stopped by a facilitator, or allowed again). */
+  'self.updated': Type.Object({ micLocked: Type.Boolean(), cameraLocked: Type.Boolean(), askedToUnmute: Type.Boolean() }),
+  /** Facilitators only: the panel's state. */
+  'facilitator.roster': Roster,
+  /** Someone entered the circle. */
   'peer.joined': PeerInfo,
   /** Someone left or was disconnected for good. Their producers are gone too. */
   'peer.left': Type.Object({ peerId: Id }),
@@ -12,12 +54,10 @@ export const ServerEvents = {
   'producer.added': ProducerInfo,
   /** A member stopped sending a track (consumers of it are closed by the server). */
   'producer.closed': Type.Object({ producerId: Id, peerId: Id }),
-  /** A member muted or unmuted a track. */
+  /** A member's track was muted or unmuted (by them or a facilitator). */
   'producer.paused': Type.Object({ producerId: Id, peerId: Id, paused: Type.Boolean() }),
   /** The server closed one of this member's consumers. */
   'consumer.closed': Type.Object({ consumerId: Id }),
-  /** The server is about to close this connection, with the reason. */
-  'session.closing': Type.Object({ code: Type.Enum(ErrorCode) }),
 } as const;
 
 export type ServerEventName = keyof typeof ServerEvents;

@@ -1,11 +1,12 @@
 import type { HandlerTable } from './types.js';
-import { join, leave } from './room.js';
+import { join, leave } from './session.js';
 import * as media from './media.js';
+import * as f from './facilitator.js';
 
 /** One small handler per request; the gateway looks them up here after parsing and authorizing. */
 export const HANDLERS: HandlerTable = {
-  'room.join': join,
-  'room.leave': leave,
+  'session.join': join,
+  'session.leave': leave,
   'media.setRtpCapabilities': media.setRtpCapabilities,
   'media.createTransport': media.createTransport,
   'media.connectTransport': media.connectTransport,
@@ -14,4 +15,17 @@ export const HANDLERS: HandlerTable = {
   'media.setProducerPaused': media.setProducerPaused,
   'media.consume': media.consume,
   'media.resumeConsumer': media.resumeConsumer,
+  'facilitator.admit': f.admit,
+  'facilitator.admitAll': f.admitAll,
+  'facilitator.deny': f.deny,
+  'facilitator.mute': f.mute,
+  'facilitator.askUnmute': f.askUnmute,
+  'facilitator.muteAll': f.muteAll,
+  'facilitator.stopCamera': f.stopCamera,
+  'facilitator.allowCamera': f.allowCamera,
+  'facilitator.remove': f.remove,
+  'facilitator.lock': f.lock,
+  'facilitator.end': f.end,
+  'facilitator.createInvite': f.createInvite,
+  'facilitator.revokeInvite': f.revokeInvite,
 };

@@ -1,13 +1,15 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ClientRequestName, RequestOf, ResponseOf } from '@hearth/shared';
+import type { TokenService } from '../../auth/TokenService.js';
 import type { PeerOutbox } from '../../room/ports.js';
-import type { RoomRegistry } from '../../room/RoomRegistry.js';
+import type { SessionRegistry } from '../../room/SessionRegistry.js';
 import type { Connection } from '../Connection.js';
 
 /** What every handler gets: its connection's state and the few services it may use. */
 export interface HandlerContext {
   conn: Connection;
-  registry: RoomRegistry;
+  sessions: SessionRegistry;
+  tokens: TokenService;
   outbox: PeerOutbox;
   log: FastifyBaseLogger;
   /** False once the socket has gone: a handler that finishes afterwards must undo what it did. */

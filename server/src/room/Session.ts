@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import {
+  ErrorCode, HearthError, ROLES_BY_KIND, isModerator, type Role, type RoomSnapshot, type Roster, type SessionKind,
+  type Standing,
+} from '@hearth/shared';
+import type { InviteClaims } from '../auth/TokenService.js';
+import { AuditLog } from './AuditLog.js';
+import { InviteBook } from './InviteBook.js';
+import type { PeerOutbox } from './ports.js';
+import type { Room } from './Room.js';
+
+interface Participant {
+  id: string;
+  displayName: string;
+  role: Role;
+  deviceId: string;
+  outbox: PeerOutbox;
+  standing: 'waiting' | 'admitted';
+}
+
+export interface Arrival {
+  claims: InviteClaims;
+  displayName: string;
+  deviceId: string;
+  outbox: PeerOutbox;
+}
+
+export interface ArrivalResult {
+  selfId: string;
+  role: Role;
+  admitted: boolean;
+  room?: RoomSnapshot;
+}
+
+/**
+ * One group session: who is waiting, who is in the circle (the Room), and the safety state around them —
+ * lock, removals, invites, audit. Every method runs inside `run()` (the room's queue).
+ */
+export class Session {
+  readonly invites = new InviteBook();
+  readonly audit = new AuditLog();
+  private readonly participants = new Map<string, Participant>();
+  /** Devices admitted during this session: after a drop or reload they come straight back in. */
+  private readonly admittedDevices = new Set<string>();
+  /** Devices removed by a facilitator: never again in this session. */
+  private readonly bannedDevices = new Set<string>();
+  private lockedFlag = false;
+  private endedFlag = false;
+  private rosterQueued = false;
+  lastActivity = Date.now();
+
+  constructor(
+    readonly id: string,
+    readonly title: string,
+    readonly kind: SessionKind,
+    readonly room: Room,
+    private readonly maxPeers: number,
+  ) {
+    room.onChange = () => this.pushRoster();
+  }
+
+  get ended(): boolean {
+    return this.endedFlag;
+  }
+
+  get size(): number {
+    return this.participants.size;
+  }
+
+  run<T>(task: () => Promise<T> | T): Promise<T> {
+    this.lastActivity = Date.now();
+    return this.room.run(task);
+  }
+
+  standingOf(id: string | undefined): Standing {
+    return (id && this.participants.get(id)?.standing) || 'outside';
+  }
+
+  arrive(a: Arrival): ArrivalResult {
+    if (this.endedFlag) throw new HearthError(ErrorCode.SESSION_NOT_FOUND);
+    if (!ROLES_BY_KIND[this.kind].includes(a.claims.role)) throw new HearthError(ErrorCode.TOKEN_INVALID, 'wrong role');
+    if (this.bannedDevices.has(a.deviceId)) throw new HearthError(ErrorCode.REMOVED);
+    const previous = [...this.participants.values()].find((p) => p.deviceId === a.deviceId);
+    const moderator = isModerator(a.claims.role);
+    const returning = this.admittedDevices.has(a.deviceId);
+    if (this.lockedFlag && !moderator && !returning && !previous) throw new HearthError(ErrorCode.ROOM_LOCKED);
+    if (!previous && this.participants.size >= this.maxPeers) throw new HearthError(ErrorCode.ROOM_FULL);
+    this.invites.use(a.claims.inviteId, a.claims.maxUses, a.deviceId);
+    if (previous) {
+      // The same device again (a reload, a second tab): the newer connection takes the seat.
+      this.drop(previous);
+      previous.outbox.close(ErrorCode.REPLACED);
+    }
+    const p: Participant = {
+      id: randomBytes(9).toString('base64url'), displayName: a.displayName, role: a.claims.role, deviceId: a.deviceId,
+      outbox: a.outbox, standing: 'waiting',
+    };
+    this.participants.set(p.id, p);
+    if (moderator || returning) return { selfId: p.id, role: p.role, admitted: true, room: this.enter(p) };
+    this.pushRoster();
+    return { selfId: p.id, role: p.role, admitted: false };
+  }
+
+  depart(id: string): void {
+    const p = this.participants.get(id);
+    if (p) this.drop(p);
+  }
+
+  admit(actorId: string, targetId: string): void {
+    const target = this.target(actorId, targetId);
+    if (target.standing !== 'waiting') throw new HearthError(ErrorCode.INVALID_STATE, 'not waiting');
+    target.outbox.send('session.admitted', this.enter(target));
+    this.record(actorId, 'admitted', target);
+  }
+
+  admitAll(actorId: string): number {
+    const waiting = [...this.participants.values()].filter((p) => p.standing === 'waiting');
+    for (const p of waiting) this.admit(actorId, p.id);
+    return waiting.length;
+  }
+
+  deny(actorId: string, targetId: string, message?: string): void {
+    const target = this.target(actorId, targetId);
+    if (target.standing !== 'waiting') throw new HearthError(ErrorCode.INVALID_STATE, 'not waiting');
+    this.drop(target);
+    target.outbox.close(ErrorCode.DENIED, message);
+    this.record(actorId, 'declined', target);
+  }
+
+  async mute(actorId: string, targetId: string): Promise<void> {
+    const target = this.member(actorId, targetId);
+    await this.room.mute(target.id);
+    this.record(actorId, 'muted', target);
+  }
+
+  async muteAll(actorId: string): Promise<number> {
+    const members = [...this.participants.values()].filter((p) => p.standing === 'admitted' && !isModerator(p.role));
+    for (const p of members) await this.room.mute(p.id);
+    this.record(actorId, `muted everyone (${members.length})`);
+    return members.length;
+  }
+
+  askUnmute(actorId: string, targetId: string): void {
+    const target = this.member(actorId, targetId);
+    this.room.askUnmute(target.id);
+    this.record(actorId, 'asked to unmute', target);
+  }
+
+  stopCamera(actorId: string, targetId: string): void {
+    const target = this.member(actorId, targetId);
+    this.room.stopCamera(target.id);
+    this.record(actorId, 'stopped the camera of', target);
+  }
+
+  allowCamera(actorId: string, targetId: string): void {
+    const target = this.member(actorId, targetId);
+    this.room.allowCamera(target.id);
+    this.record(actorId, 'allowed the camera of', target);
+  }
+
+  /** Out, told why, and kept out: this device is banned and its seat is gone. */
+  remove(actorId: string, targetId: string, message?: string): void {
+    const target = this.target(actorId, targetId);
+    const actor = this.participants.get(actorId)!;
+    if (target.role === 'facilitator' && actor.role !== 'facilitator') throw new HearthError(ErrorCode.NOT_ALLOWED);
+    this.bannedDevices.add(target.deviceId);
+    this.admittedDevices.delete(target.deviceId);
+    this.drop(target);
+    target.outbox.close(ErrorCode.REMOVED, message);
+    this.record(actorId, 'removed', target);
+  }
+
+  /** Records an action that concerns no participant (invites). */
+  note(actorId: string, action: string): void {
+    this.record(actorId, action);
+  }
+
+  lock(actorId: string, locked: boolean): void {
+    this.lockedFlag = locked;
+    this.record(actorId, locked ? 'locked the session' : 'unlocked the session');
+  }
+
+  /** Ends the session for everyone. The registry forgets it afterwards. */
+  end(code: ErrorCode = ErrorCode.SESSION_ENDED): void {
+    if (this.endedFlag) return;
+    this.endedFlag = true;
+    for (const p of this.participants.values()) p.outbox.close(code);
+    this.participants.clear();
+    this.room.close();
+  }
+
+  roster(): Roster {
+    return {
+      locked: this.lockedFlag,
+      waiting: [...this.participants.values()].filter((p) => p.standing === 'waiting').map((p) => ({ id: p.id, displayName: p.displayName })),
+      members: this.room.roster(),
+      audit: this.audit.list(),
+    };
+  }
+
+  private enter(p: Participant): RoomSnapshot {
+    p.standing = 'admitted';
+    this.admittedDevices.add(p.deviceId);
+    return this.room.join(p.id, p.displayName, p.role, p.outbox);
+  }
+
+  private drop(p: Participant): void {
+    this.participants.delete(p.id);
+    if (p.standing === 'admitted') this.room.leave(p.id);
+    else this.pushRoster();
+  }
+
+  /** Another participant an actor may act on (not themselves). */
+  private target(actorId: string, targetId: string): Participant {
+    if (actorId === targetId) throw new HearthError(ErrorCode.INVALID_STATE, 'not on yourself');
+    const t = this.participants.get(targetId);
+    if (!t) throw new HearthError(ErrorCode.NOT_FOUND, 'no such participant');
+    return t;
+  }
+
+  private member(actorId: string, targetId: string): Participant {
+    const t = this.target(actorId, targetId);
+    if (t.standing !== 'admitted') throw new HearthError(ErrorCode.INVALID_STATE, 'not in the circle');
+    return t;
+  }
+
+  private record(actorId: string, action: string, target?: Participant): void {
+    const actor = this.participants.get(actorId);
+    if (actor) this.audit.record(actor, action, target?.displayName);
+    this.pushRoster();
+  }
+
+  /** Coalesces the many changes of one command into one roster push to the moderators. */
+  private pushRoster(): void {
+    if (this.rosterQueued) return;
+    this.rosterQueued = true;
+    queueMicrotask(() => {
+      this.rosterQueued = false;
+      if (this.endedFlag) return;
+      const roster = this.roster();
+      for (const p of this.participants.values()) {
+        if (p.standing === 'admitted' && isModerator(p.role)) p.outbox.send('facilitator.roster', roster);
+      }
+    });
+  }
+}

@@ -1,0 +1,53 @@
+import { ErrorCode, HearthError, ROLES_BY_KIND, type ClientRequestName, type RequestOf, type ResponseOf } from '@hearth/shared';
+import type { Session } from '../../room/Session.js';
+import type { Handler } from './types.js';
+
+// Safety actions. The gateway has already checked the sender's role against ROLE_ACTIONS; each action runs in
+// the session's queue, where its target is looked up by the session (never trusted from the payload).
+
+/** A handler that runs `act` as the sender, inside the session's queue. */
+function asActor<K extends ClientRequestName>(
+  act: (session: Session, actorId: string, req: RequestOf<K>) => ResponseOf<K> | Promise<ResponseOf<K>>,
+): Handler<K> {
+  return async ({ conn }, req) => {
+    const { session, selfId } = conn.seat();
+    return session.run(() => act(session, selfId, req));
+  };
+}
+
+const done = {};
+const note = (message?: string) => message?.trim() || undefined;
+
+export const admit = asActor<'facilitator.admit'>((s, me, r) => (s.admit(me, r.peerId), done));
+export const admitAll = asActor<'facilitator.admitAll'>((s, me) => ({ admitted: s.admitAll(me) }));
+export const deny = asActor<'facilitator.deny'>((s, me, r) => (s.deny(me, r.peerId, note(r.message)), done));
+export const mute = asActor<'facilitator.mute'>(async (s, me, r) => (await s.mute(me, r.peerId), done));
+export const askUnmute = asActor<'facilitator.askUnmute'>((s, me, r) => (s.askUnmute(me, r.peerId), done));
+export const muteAll = asActor<'facilitator.muteAll'>(async (s, me) => ({ muted: await s.muteAll(me) }));
+export const stopCamera = asActor<'facilitator.stopCamera'>((s, me, r) => (s.stopCamera(me, r.peerId), done));
+export const allowCamera = asActor<'facilitator.allowCamera'>((s, me, r) => (s.allowCamera(me, r.peerId), done));
+export const remove = asActor<'facilitator.remove'>((s, me, r) => (s.remove(me, r.peerId, note(r.message)), done));
+export const lock = asActor<'facilitator.lock'>((s, me, r) => (s.lock(me, r.locked), done));
+export const revokeInvite = asActor<'facilitator.revokeInvite'>((s, me, r) => {
+  s.invites.revoke(r.inviteId);
+  s.note(me, 'revoked an invite');
+  return done;
+});
+
+export const end: Handler<'facilitator.end'> = async ({ conn, sessions }) => {
+  const { session } = conn.seat();
+  await session.run(() => sessions.end(session));
+  return done;
+};
+
+export const createInvite: Handler<'facilitator.createInvite'> = async ({ conn, tokens }, req) => {
+  const { session, selfId } = conn.seat();
+  if (!ROLES_BY_KIND[session.kind].includes(req.role)) throw new HearthError(ErrorCode.INVALID_STATE, 'role not in this kind of session');
+  // Nobody hands out more power than they hold: only a facilitator invites a facilitator.
+  if (req.role === 'facilitator' && conn.role !== 'facilitator') throw new HearthError(ErrorCode.NOT_ALLOWED);
+  const invite = await tokens.issueInvite({
+    sessionId: session.id, role: req.role, maxUses: req.maxUses, ttlSeconds: req.ttlMinutes * 60,
+  });
+  await session.run(() => session.note(selfId, `created a ${req.role} invite`));
+  return { token: invite.token, inviteId: invite.inviteId, expiresAt: invite.expiresAt.toISOString() };
+};

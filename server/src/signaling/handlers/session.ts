@@ -1,0 +1,34 @@
+import { ErrorCode, HearthError } from '@hearth/shared';
+import type { Connection } from '../Connection.js';
+import type { Handler } from './types.js';
+
+export const join: Handler<'session.join'> = async (ctx, req) => {
+  const claims = await ctx.tokens.verifyInvite(req.token);
+  if (claims.sessionId !== req.sessionId) throw new HearthError(ErrorCode.TOKEN_INVALID, 'invite is for another session');
+  const session = ctx.sessions.get(req.sessionId);
+  if (!session) throw new HearthError(ErrorCode.SESSION_NOT_FOUND);
+  const arrival = { claims, displayName: req.displayName.trim(), deviceId: req.deviceId, outbox: ctx.outbox };
+  const result = await session.run(() => session.arrive(arrival));
+  ctx.conn.session = session;
+  ctx.conn.participantId = result.selfId;
+  ctx.conn.role = result.role;
+  if (!ctx.isConnected()) {
+    // The socket dropped while we were joining; its disconnect handler saw no seat. Undo here.
+    await leaveSession(ctx.conn);
+    throw new HearthError(ErrorCode.INVALID_STATE, 'disconnected');
+  }
+  return { ...result, session: { title: session.title, kind: session.kind } };
+};
+
+export const leave: Handler<'session.leave'> = async (ctx) => {
+  await leaveSession(ctx.conn);
+  return {};
+};
+
+/** Leaves the connection's session, if any; used by `session.leave` and on disconnect. Idempotent. */
+export async function leaveSession(conn: Connection): Promise<void> {
+  const { session, participantId } = conn;
+  conn.clear();
+  if (!session || !participantId) return;
+  await session.run(() => session.depart(participantId));
+}

@@ -1,0 +1,78 @@
+import type { ClientRequestName } from '../protocol/clientToServer.js';
+import { ErrorCode } from '../protocol/errors.js';
+
+/**
+ * Who someone is in a session. `facilitator`: the clinician in charge; `cofacilitator`: helps moderate;
+ * `secretary`: the member who holds the facilitator actions in a peer-led group; `member`: everyone else.
+ */
+export const ROLES = ['facilitator', 'cofacilitator', 'secretary', 'member'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A clinical session has facilitators; a peer-led one (AA / Al-Anon style) has a secretary. */
+export const SESSION_KINDS = ['clinical', 'peer'] as const;
+export type SessionKind = (typeof SESSION_KINDS)[number];
+
+/** Which roles an invite may carry in each kind of session. */
+export const ROLES_BY_KIND: Readonly<Record<SessionKind, readonly Role[]>> = {
+  clinical: ['facilitator', 'cofacilitator', 'member'],
+  peer: ['secretary', 'member'],
+};
+
+/** Where a connection stands: not in a session, in its waiting room, or admitted to the circle. */
+export type Standing = 'outside' | 'waiting' | 'admitted';
+
+/** The safety actions. Every one of them is a `facilitator.*` request. */
+export const MODERATION_ACTIONS = [
+  'facilitator.admit', 'facilitator.admitAll', 'facilitator.deny',
+  'facilitator.mute', 'facilitator.askUnmute', 'facilitator.muteAll',
+  'facilitator.stopCamera', 'facilitator.allowCamera',
+  'facilitator.remove', 'facilitator.lock', 'facilitator.end',
+  'facilitator.createInvite', 'facilitator.revokeInvite',
+] as const satisfies readonly ClientRequestName[];
+export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
+
+const ALL: readonly ModerationAction[] = MODERATION_ACTIONS;
+
+/**
+ * THE permissions table: role -> the safety actions it may take. Read by the server gateway for every
+ * message and by the client only to decide which controls to show.
+ */
+export const ROLE_ACTIONS: Readonly<Record<Role, readonly ModerationAction[]>> = {
+  facilitator: ALL,
+  secretary: ALL,
+  // A co-facilitator moderates but does not end the session (nor invite a facilitator: see createInvite).
+  cofacilitator: ALL.filter((a) => a !== 'facilitator.end'),
+  member: [],
+};
+
+/** Roles that moderate (they skip the waiting room and may always speak). */
+export const isModerator = (role: Role): boolean => ROLE_ACTIONS[role].length > 0;
+
+const MODERATION = new Set<string>(MODERATION_ACTIONS);
+
+/** Which standing each request needs. Moderation requests additionally need the role (above). */
+export function standingFor(name: ClientRequestName): Standing {
+  if (name === 'session.join') return 'outside';
+  if (name === 'session.leave') return 'waiting'; // waiting or admitted
+  return 'admitted';
+}
+
+/**
+ * Parse has happened; may this connection send this request? Returns the error to answer with, if not.
+ * Order matters: standing first (a waiting member is NOT_ADMITTED, whatever its role), then role.
+ */
+export function authorize(standing: Standing, role: Role | undefined, name: ClientRequestName): ErrorCode | undefined {
+  const needed = standingFor(name);
+  if (needed === 'outside') return standing === 'outside' ? undefined : ErrorCode.INVALID_STATE;
+  if (standing === 'outside') return ErrorCode.INVALID_STATE;
+  if (needed === 'admitted' && standing !== 'admitted') return ErrorCode.NOT_ADMITTED;
+  if (MODERATION.has(name) && !(role && (ROLE_ACTIONS[role] as readonly string[]).includes(name))) {
+    return ErrorCode.NOT_ALLOWED;
+  }
+  return undefined;
+}
+
+/** For the client: may this role see this control? (The server decides regardless.) */
+export function may(role: Role | undefined, action: ModerationAction): boolean {
+  return !!role && ROLE_ACTIONS[role].includes(action);
+}

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MODERATION_ACTIONS, ROLE_ACTIONS, type ModerationAction, type Role } from '@hearth/shared';
+import { Bot, BOT_RTP } from '../support/Bot.js';
+import { Circle, newDeviceId } from '../support/circle.js';
+import { pausedProducers, startServer, type TestServer } from '../support/server.js';
+
+// Generated from the permissions table: every safety action, attempted by every kind of actor, from a client
+// that bypasses the UI. A new action in MODERATION_ACTIONS is tested here without anyone writing a line.
+
+type Actor = 'facilitator' | 'secretary' | 'cofacilitator' | 'member' | 'waiting member' | 'removed member' | 'unauthenticated';
+const ACTORS: Actor[] = ['facilitator', 'secretary', 'cofacilitator', 'member', 'waiting member', 'removed member', 'unauthenticated'];
+const ROLE_OF: Partial<Record<Actor, Role>> = { facilitator: 'facilitator', secretary: 'secretary', cofacilitator: 'cofacilitator', member: 'member' };
+const REFUSAL: Record<Actor, string> = {
+  facilitator: 'NOT_ALLOWED', secretary: 'NOT_ALLOWED', cofacilitator: 'NOT_ALLOWED', member: 'NOT_ALLOWED',
+  'waiting member': 'NOT_ADMITTED', 'removed member': 'INVALID_STATE', unauthenticated: 'INVALID_STATE',
+};
+
+interface Scene { circle: Circle; actor: Bot; victimId: string; waitingId: string }
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer({}, { rateLimit: { burst: 10_000, perSecond: 10_000 } });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function scene(actor: Actor): Promise<Scene> {
+  const circle = await Circle.open(server, actor === 'secretary' ? 'peer' : 'clinical');
+  const victim = await circle.member('Vic');
+  const t = await victim.bot.ok('media.createTransport', { direction: 'send' });
+  await victim.bot.ok('media.produce', { transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: BOT_RTP.audio });
+  await victim.bot.ok('media.produce', { transportId: t.id, kind: 'video', source: 'camera', rtpParameters: BOT_RTP.video });
+  const waiting = await circle.waiting('Wes');
+  const base = { circle, victimId: victim.selfId, waitingId: waiting.selfId };
+  switch (actor) {
+    case 'facilitator':
+    case 'secretary':
+      return { ...base, actor: circle.facilitator.bot };
+    case 'cofacilitator': {
+      const inv = await circle.facilitator.bot.ok('facilitator.createInvite', { role: 'cofacilitator', maxUses: 1, ttlMinutes: 5 });
+      const seat = await circle.waiting('Cora', { token: inv.token });
+      return { ...base, actor: seat.bot };
+    }
+    case 'member':
+      return { ...base, actor: (await circle.member('Mel')).bot };
+    case 'waiting member':
+      return { ...base, actor: (await circle.waiting('Mel')).bot };
+    case 'removed member': {
+      const mel = await circle.member('Mel');
+      const gone = mel.bot.disconnected();
+      await circle.facilitator.bot.ok('facilitator.remove', { peerId: mel.selfId });
+      await gone;
+      const again = await circle.connect();
+      const ack = await again.request('session.join', {
+        sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Mel', deviceId: mel.deviceId,
+      });
+      expect(ack).toMatchObject({ ok: false, code: 'REMOVED' });
+      return { ...base, actor: again };
+    }
+    case 'unauthenticated':
+      return { ...base, actor: await circle.connect() };
+  }
+}
+
+function payload(action: ModerationAction, s: Scene): unknown {
+  const table: Record<ModerationAction, unknown> = {
+    'facilitator.admit': { peerId: s.waitingId },
+    'facilitator.admitAll': {},
+    'facilitator.deny': { peerId: s.waitingId, message: 'Not today.' },
+    'facilitator.mute': { peerId: s.victimId },
+    'facilitator.askUnmute': { peerId: s.victimId },
+    'facilitator.muteAll': {},
+    'facilitator.stopCamera': { peerId: s.victimId },
+    'facilitator.allowCamera': { peerId: s.victimId },
+    'facilitator.remove': { peerId: s.victimId },
+    'facilitator.lock': { locked: true },
+    'facilitator.end': {},
+    'facilitator.createInvite': { role: 'member', maxUses: 1, ttlMinutes: 5 },
+    'facilitator.revokeInvite': { inviteId: s.circle.session.member.inviteId },
+  };
+  return table[action];
+}
+
+/** Everything a safety action could change, read from the server itself. */
+async function fingerprint(s: Scene) {
+  const session = server.app.sessions.get(s.circle.session.sessionId);
+  if (!session) return { ended: true };
+  return {
+    ended: false,
+    roster: session.roster(),
+    revoked: session.invites.isRevoked(s.circle.session.member.inviteId),
+    paused: await pausedProducers(server.app),
+  };
+}
+
+describe.each(ACTORS)('%s', (actor) => {
+  for (const action of MODERATION_ACTIONS) {
+    const role = ROLE_OF[actor];
+    const allowed = role !== undefined && ROLE_ACTIONS[role].includes(action);
+    it(`${allowed ? 'may' : 'may not'} ${action}`, async () => {
+      const s = await scene(actor);
+      try {
+        const before = await fingerprint(s);
+        const ack = await s.actor.raw(action, payload(action, s));
+        if (allowed) {
+          expect(ack, JSON.stringify(ack)).toMatchObject({ ok: true });
+          expect(await fingerprint(s)).not.toEqual(before);
+        } else {
+          expect(ack).toMatchObject({ ok: false, code: REFUSAL[actor] });
+          expect(await fingerprint(s)).toEqual(before);
+        }
+      } finally {
+        s.circle.close();
+      }
+    });
+  }
+});
+
+it('the device id is the only identity a client offers, and a guessed one gets nothing', async () => {
+  const s = await scene('member');
+  try {
+    const stranger = await s.circle.connect();
+    const ack = await stranger.request('session.join', {
+      sessionId: s.circle.session.sessionId, token: s.circle.session.member.token, displayName: 'Fay', deviceId: newDeviceId(),
+    });
+    expect(ack).toMatchObject({ ok: true, data: { role: 'member', admitted: false } });
+  } finally {
+    s.circle.close();
+  }
+});

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import type { ResponseOf, RoomSnapshot, SessionKind } from '@hearth/shared';
+import { Bot } from './Bot.js';
+import type { TestServer } from './server.js';
+
+export interface CreatedSession {
+  sessionId: string;
+  facilitator: { token: string; inviteId: string };
+  member: { token: string; inviteId: string };
+}
+
+/** POST /api/sessions with the server's admin key, as the CLI and the /host page do. */
+export async function createSession(server: TestServer, kind: SessionKind = 'clinical', title = 'Test group'): Promise<CreatedSession> {
+  const res = await fetch(`${server.url}/api/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.app.adminKey}` },
+    body: JSON.stringify({ title, kind }),
+  });
+  if (res.status !== 201) throw new Error(`create session: HTTP ${res.status}`);
+  return (await res.json()) as CreatedSession;
+}
+
+export const newDeviceId = () => randomBytes(16).toString('base64url');
+
+export interface Seat {
+  bot: Bot;
+  selfId: string;
+  deviceId: string;
+  ack: ResponseOf<'session.join'>;
+  /** Set once admitted (at once for facilitators, on `session.admitted` for members). */
+  room: RoomSnapshot;
+}
+
+/**
+ * A session with a facilitator bot in it, and helpers to bring members in through the waiting room the way
+ * real ones come: invite -> wait -> admitted by the facilitator.
+ */
+export class Circle {
+  readonly bots: Bot[] = [];
+
+  private constructor(
+    readonly server: TestServer,
+    readonly session: CreatedSession,
+    readonly facilitator: Seat,
+  ) {}
+
+  static async open(server: TestServer, kind: SessionKind = 'clinical'): Promise<Circle> {
+    const session = await createSession(server, kind);
+    const bot = await Bot.connect(server.url);
+    const deviceId = newDeviceId();
+    const ack = await bot.ok('session.join', {
+      sessionId: session.sessionId, token: session.facilitator.token, displayName: 'Fay', deviceId,
+    });
+    const circle = new Circle(server, session, { bot, selfId: ack.selfId, deviceId, ack, room: ack.room! });
+    circle.bots.push(bot);
+    return circle;
+  }
+
+  async connect(): Promise<Bot> {
+    const bot = await Bot.connect(this.server.url);
+    this.bots.push(bot);
+    return bot;
+  }
+
+  /** A member in the waiting room. */
+  async waiting(displayName: string, opts: { token?: string; deviceId?: string } = {}): Promise<Omit<Seat, 'room'>> {
+    const bot = await this.connect();
+    const deviceId = opts.deviceId ?? newDeviceId();
+    const ack = await bot.ok('session.join', {
+      sessionId: this.session.sessionId, token: opts.token ?? this.session.member.token, displayName, deviceId,
+    });
+    return { bot, selfId: ack.selfId, deviceId, ack };
+  }
+
+  /** A member admitted into the circle by the facilitator. */
+  async member(displayName: string): Promise<Seat> {
+    const w = await this.waiting(displayName);
+    const admitted = w.bot.waitFor('session.admitted');
+    await this.facilitator.bot.ok('facilitator.admit', { peerId: w.selfId });
+    return { ...w, room: await admitted };
+  }
+
+  close(): void {
+    for (const b of this.bots.splice(0)) b.close();
+  }
+}
