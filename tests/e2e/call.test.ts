@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { frameDifference, inbound, launchChromium, openPage, tileNames } from '../support/browser.js';
+import { admitFromPanel, arrive, frameDifference, inbound, launchChromium, tileNames } from '../support/browser.js';
+import { sessionLinks } from '../support/links.js';
 import { eventually, sleep, startServer, type TestServer } from '../support/server.js';
 
 const CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
@@ -31,11 +32,13 @@ beforeAll(async () => {
   if (!fs.existsSync(`${CLIENT_DIR}/index.html`)) throw new Error('client not built: run the build first');
   server = await startServer({ clientDir: CLIENT_DIR });
   browser = await launchChromium();
-  for (const name of NAMES) {
-    const page = await openPage(browser, `${server.url}/g/e2e-circle`);
-    await page.getByLabel('Your name, as others will see it').fill(name);
-    await page.getByRole('button', { name: 'Join' }).click();
+  // Ann facilitates (in at once); Ben and Cal arrive with the member link and Ann admits them from her panel.
+  const links = await sessionLinks(server);
+  pages.set('Ann', await arrive(browser, links.facilitator, 'Ann'));
+  for (const name of ['Ben', 'Cal'] as const) {
+    const page = await arrive(browser, links.member, name);
     pages.set(name, page);
+    await admitFromPanel(pages.get('Ann')!, page, name);
   }
   // Everyone sees the two others' tiles with video and audio attached.
   for (const name of NAMES) {

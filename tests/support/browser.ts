@@ -113,3 +113,18 @@ export function tileNames(page: Page): Promise<string[]> {
     [...document.querySelectorAll('figure[data-peer-id]:not([data-self="true"]) .name')].map((n) => n.textContent ?? ''),
   );
 }
+
+/** Opens a session link, enters a name and presses Join (members then wait; facilitators are in). */
+export async function arrive(browser: Browser, link: string, name: string): Promise<Page> {
+  const page = await openPage(browser, link);
+  await page.getByLabel('Your name, as others will see it').fill(name);
+  await page.getByRole('button', { name: 'Join' }).click();
+  return page;
+}
+
+/** The facilitator lets a waiting member in from the panel, as a person would. */
+export async function admitFromPanel(facilitator: Page, member: Page, name: string): Promise<void> {
+  await member.getByRole('heading', { name: 'Waiting to be admitted' }).waitFor();
+  await facilitator.getByRole('button', { name: `Admit ${name}` }).click();
+  await member.getByRole('button', { name: 'Leave' }).waitFor();
+}

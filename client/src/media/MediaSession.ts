@@ -58,9 +58,24 @@ export class MediaSession {
   async setPaused(source: MediaSource, paused: boolean): Promise<void> {
     const producer = this.producers.get(source);
     if (!producer) return;
+    // Muting stops sending here first; unmuting asks the server first (a facilitator's mute may refuse it),
+    // so a refused unmute never sends a single packet.
     if (paused) producer.pause();
-    else producer.resume();
     await this.signaling.request('media.setProducerPaused', { producerId: producer.id, paused });
+    if (!paused) producer.resume();
+  }
+
+  /** The server already paused it (a facilitator's mute): stop sending here too, without asking. */
+  pauseLocally(source: MediaSource): void {
+    this.producers.get(source)?.pause();
+  }
+
+  /** The server already closed it (a facilitator stopped the camera): drop it here too. */
+  dropLocally(source: MediaSource): MediaStreamTrack | undefined {
+    const producer = this.producers.get(source);
+    this.producers.delete(source);
+    producer?.close();
+    return producer?.track ?? undefined;
   }
 
   async closeProducer(source: MediaSource): Promise<void> {

@@ -1,12 +1,18 @@
-import type { MediaSource, PeerInfo, ProducerInfo } from '@hearth/shared';
+import {
+  ErrorCode, isModerator, type EventOf, type LinkFragment, type MediaSource, type PeerInfo, type ProducerInfo, type Role,
+  type RoomSnapshot,
+} from '@hearth/shared';
 import { SignalingClient, type ConnectionState } from '../connection/SignalingClient.js';
 import { MediaSession, type RemoteTrack } from '../media/MediaSession.js';
+import { FacilitatorModel } from './FacilitatorModel.svelte.js';
+import { deviceId } from './link.js';
 import { messageFor } from './messages.js';
 
 /** One other member as the room view shows them. */
 export interface PeerView {
   id: string;
   displayName: string;
+  role: Role;
   audio: MediaStreamTrack | undefined;
   video: MediaStreamTrack | undefined;
   micMuted: boolean;
@@ -15,7 +21,6 @@ export interface PeerView {
 }
 
 export interface JoinRequest {
-  roomId: string;
   displayName: string;
   audio: MediaStreamTrack | undefined;
   video: MediaStreamTrack | undefined;
@@ -23,29 +28,50 @@ export interface JoinRequest {
   cameraOn: boolean;
 }
 
-export type RoomPhase = 'joining' | 'joined' | 'left' | 'failed';
+export type RoomPhase = 'joining' | 'waiting' | 'joined' | 'left' | 'closed';
 
-/** The room for the view: read its state, call its commands. Owns signaling and media for one visit. */
+/** Codes after which joining again with the same link makes no sense. */
+const FINAL = new Set<string>([ErrorCode.REMOVED, ErrorCode.SESSION_ENDED, ErrorCode.SESSION_NOT_FOUND, ErrorCode.DENIED]);
+
+/** The session for the view: read its state, call its commands. Owns signaling and media for one visit. */
 export class RoomModel {
   phase = $state<RoomPhase>('joining');
-  error = $state<string | undefined>();
+  /** Why the session closed for us, in plain words, and the facilitator's own note if they wrote one. */
+  closedText = $state('');
+  closedNote = $state<string | undefined>();
+  canRejoin = $state(true);
   peers = $state<PeerView[]>([]);
   micOn = $state(false);
   cameraOn = $state(false);
+  micLocked = $state(false);
+  cameraLocked = $state(false);
   localVideo = $state<MediaStreamTrack | undefined>();
   selfName = $state('');
+  selfId = $state<string | undefined>();
+  role = $state<Role | undefined>();
+  title = $state('');
+  /** A visible explanation of the last thing that happened to this member (muted, refused, …). */
+  notice = $state<string | undefined>();
   /** Short announcement for screen readers (aria-live). */
   announcement = $state('');
+  facilitator = $state<FacilitatorModel | undefined>();
 
   private readonly signaling: SignalingClient;
   private readonly media: MediaSession;
   private readonly consumerOwners = new Map<string, { peerId: string; source: MediaSource; track: MediaStreamTrack }>();
   private localAudio: MediaStreamTrack | undefined;
+  private pending: JoinRequest | undefined;
   private started: Promise<void> = Promise.resolve();
 
-  constructor() {
+  constructor(
+    private readonly sessionId: string,
+    private readonly link: LinkFragment,
+  ) {
     this.signaling = new SignalingClient((state, reason) => this.onConnection(state, reason));
     this.media = new MediaSession(this.signaling);
+    this.signaling.on('session.admitted', (room) => void this.enter(room));
+    this.signaling.on('session.closing', ({ code, message }) => this.close(code, message));
+    this.signaling.on('self.updated', (u) => this.onSelfUpdated(u));
     this.signaling.on('peer.joined', (p) => this.addPeer(p, true));
     this.signaling.on('peer.left', ({ peerId }) => this.removePeer(peerId));
     this.signaling.on('producer.added', (p) => void this.consume(p));
@@ -55,16 +81,84 @@ export class RoomModel {
       if (peer && peer.producers.mic === producerId) peer.micMuted = paused;
     });
     this.signaling.on('consumer.closed', ({ consumerId }) => this.dropConsumer(consumerId));
-    this.signaling.on('session.closing', ({ code }) => this.fail(messageFor({ code })));
   }
 
   async join(req: JoinRequest): Promise<void> {
     this.selfName = req.displayName;
+    this.pending = req;
     try {
-      const res = await this.signaling.request('room.join', { roomId: req.roomId, displayName: req.displayName });
+      const res = await this.signaling.request('session.join', {
+        sessionId: this.sessionId, token: this.link.token, displayName: req.displayName, deviceId: deviceId(),
+      });
+      this.role = res.role;
+      this.selfId = res.selfId;
+      this.title = res.session.title;
+      if (isModerator(res.role)) this.facilitator = new FacilitatorModel(this.signaling, this.sessionId, this.link.secret);
+      if (res.room) await this.enter(res.room);
+      else {
+        this.phase = 'waiting';
+        this.announce('You are in the waiting room. The facilitator will let you in.');
+      }
+    } catch (error) {
+      this.close((error as { code?: string }).code, undefined, messageFor(error));
+    }
+  }
+
+  async toggleMic(): Promise<void> {
+    if (!this.localAudio || this.phase !== 'joined') return;
+    const on = !this.micOn;
+    try {
+      await this.media.setPaused('mic', !on);
+      this.micOn = on;
+      this.notice = undefined;
+      this.announce(on ? 'Microphone on.' : 'Microphone muted.');
+    } catch (error) {
+      // The server keeps a facilitator's mute: stay muted here too, and say why.
+      this.media.pauseLocally('mic');
+      this.micOn = false;
+      this.explain(messageFor(error));
+    }
+  }
+
+  async toggleCamera(): Promise<void> {
+    if (this.phase !== 'joined') return;
+    if (this.cameraOn) {
+      // Close the producer and stop the track: the camera light goes off, nothing is sent.
+      await this.media.closeProducer('camera');
+      this.stopLocalVideo();
+      this.announce('Camera off.');
+      return;
+    }
+    let track: MediaStreamTrack | undefined;
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } } });
+      track = stream.getVideoTracks()[0]!;
+      await this.media.produce('camera', track);
+      this.localVideo = track;
+      this.cameraOn = true;
+      this.notice = undefined;
+      this.announce('Camera on.');
+    } catch (error) {
+      track?.stop();
+      const code = (error as { code?: string }).code;
+      this.explain(code === ErrorCode.LOCKED_BY_FACILITATOR ? 'The facilitator turned your camera off for now.' : `The camera could not start. ${messageFor(error)}`);
+    }
+  }
+
+  async leave(): Promise<void> {
+    if (this.phase === 'left' || this.phase === 'closed') return;
+    this.phase = 'left';
+    await this.signaling.request('session.leave', {}).catch(() => undefined);
+    this.teardown();
+  }
+
+  private async enter(room: RoomSnapshot): Promise<void> {
+    const req = this.pending;
+    if (!req || this.phase === 'joined') return;
+    try {
       // Set before adding the snapshot's peers: their producers are consumed once media has started.
-      this.started = this.media.start(res.routerRtpCapabilities);
-      for (const p of res.peers) this.addPeer(p, false);
+      this.started = this.media.start(room.routerRtpCapabilities);
+      for (const p of room.peers) this.addPeer(p, false);
       await this.started;
       this.localAudio = req.audio;
       if (req.audio) {
@@ -80,58 +174,40 @@ export class RoomModel {
       this.phase = 'joined';
       this.announce('You joined the group.');
     } catch (error) {
-      this.fail(messageFor(error));
+      this.close(undefined, undefined, messageFor(error));
     }
   }
 
-  async toggleMic(): Promise<void> {
-    if (!this.localAudio) return;
-    const on = !this.micOn;
-    await this.media.setPaused('mic', !on);
-    this.micOn = on;
-    this.announce(on ? 'Microphone on.' : 'Microphone muted.');
-  }
-
-  async toggleCamera(): Promise<void> {
-    if (this.cameraOn) {
-      // Close the producer and stop the track: the camera light goes off, nothing is sent.
-      await this.media.closeProducer('camera');
-      this.localVideo?.stop();
-      this.localVideo = undefined;
-      this.cameraOn = false;
-      this.announce('Camera off.');
-      return;
+  private onSelfUpdated(u: EventOf<'self.updated'>): void {
+    const wasMicLocked = this.micLocked;
+    this.micLocked = u.micLocked;
+    this.cameraLocked = u.cameraLocked;
+    if (u.micLocked && !wasMicLocked) {
+      this.media.pauseLocally('mic');
+      this.micOn = false;
+      this.explain('The facilitator muted you.');
+    } else if (u.askedToUnmute) this.explain('The facilitator invites you to unmute when you are ready.');
+    if (u.cameraLocked && this.cameraOn) {
+      this.media.dropLocally('camera');
+      this.stopLocalVideo();
+      this.explain('The facilitator turned your camera off.');
     }
-    try {
-      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } } });
-      const track = stream.getVideoTracks()[0]!;
-      await this.media.produce('camera', track);
-      this.localVideo = track;
-      this.cameraOn = true;
-      this.announce('Camera on.');
-    } catch (error) {
-      this.announce(`Camera could not start. ${messageFor(error)}`);
-    }
-  }
-
-  async leave(): Promise<void> {
-    if (this.phase === 'left') return;
-    this.phase = 'left';
-    await this.signaling.request('room.leave', {}).catch(() => undefined);
-    this.teardown();
   }
 
   private onConnection(state: ConnectionState, reason?: string): void {
-    if (state === 'closed' && this.phase !== 'left' && this.phase !== 'failed') {
-      this.fail(reason === 'PROTOCOL_VERSION_MISMATCH' ? messageFor({ code: reason }) : 'The connection was lost.');
-    }
+    if (state !== 'closed' || this.phase === 'left' || this.phase === 'closed') return;
+    const code = reason === ErrorCode.PROTOCOL_VERSION_MISMATCH ? reason : undefined;
+    this.close(code, undefined, code ? messageFor({ code }) : 'The connection was lost.');
   }
 
-  private fail(message: string): void {
-    if (this.phase === 'left' || this.phase === 'failed') return;
-    this.error = message;
-    this.phase = 'failed';
-    this.announce(message);
+  /** The session is over for this member: say why, in plain words, and release everything. */
+  private close(code: string | undefined, note?: string, text?: string): void {
+    if (this.phase === 'left' || this.phase === 'closed') return;
+    this.closedText = text ?? messageFor({ code });
+    this.closedNote = note;
+    this.canRejoin = !code || !FINAL.has(code);
+    this.phase = 'closed';
+    this.announce(this.closedText);
     this.teardown();
   }
 
@@ -139,13 +215,21 @@ export class RoomModel {
     this.media.close();
     this.signaling.close();
     this.localAudio?.stop();
-    this.localVideo?.stop();
+    this.pending?.video?.stop();
+    this.stopLocalVideo();
     this.peers = [];
+    this.facilitator = undefined;
+  }
+
+  private stopLocalVideo(): void {
+    this.localVideo?.stop();
+    this.localVideo = undefined;
+    this.cameraOn = false;
   }
 
   private addPeer(p: PeerInfo, announce: boolean): void {
     if (this.peer(p.id)) return;
-    this.peers.push({ id: p.id, displayName: p.displayName, audio: undefined, video: undefined, micMuted: false, producers: {} });
+    this.peers.push({ id: p.id, displayName: p.displayName, role: p.role, audio: undefined, video: undefined, micMuted: false, producers: {} });
     for (const producer of p.producers) void this.consume(producer);
     if (announce) this.announce(`${p.displayName} joined.`);
   }
@@ -165,8 +249,7 @@ export class RoomModel {
     if (info.source === 'mic') peer.micMuted = info.paused;
     try {
       await this.started;
-      const remote = await this.media.consume(info);
-      this.attach(remote);
+      this.attach(await this.media.consume(info));
     } catch {
       // The producer or its member went away meanwhile; the matching event cleans up.
     }
@@ -203,6 +286,11 @@ export class RoomModel {
 
   private peer(id: string): PeerView | undefined {
     return this.peers.find((p) => p.id === id);
+  }
+
+  private explain(text: string): void {
+    this.notice = text;
+    this.announce(text);
   }
 
   private announce(text: string): void {
