@@ -31,7 +31,9 @@ export interface JoinRequest {
 export type RoomPhase = 'joining' | 'waiting' | 'joined' | 'left' | 'closed';
 
 /** Codes after which joining again with the same link makes no sense. */
-const FINAL = new Set<string>([ErrorCode.REMOVED, ErrorCode.SESSION_ENDED, ErrorCode.SESSION_NOT_FOUND, ErrorCode.DENIED]);
+const FINAL = new Set<string>([
+  ErrorCode.REMOVED, ErrorCode.SESSION_ENDED, ErrorCode.SESSION_NOT_FOUND, ErrorCode.SESSION_LOST, ErrorCode.DENIED,
+]);
 
 /** The session for the view: read its state, call its commands. Owns signaling and media for one visit. */
 export class RoomModel {

@@ -18,6 +18,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   TOKEN_USED_UP: 'This invitation has already been used. Ask the facilitator for your own link.',
   SESSION_NOT_FOUND: 'This session has ended, or the link is not right.',
   SESSION_ENDED: 'The facilitator ended the session. Thank you for being here.',
+  SESSION_LOST: 'The server had to stop this session. Your facilitator can start a new one.',
   REMOVED: 'You were removed from this session by the facilitator.',
   DENIED: 'The facilitator could not let you in this time.',
   REPLACED: 'You opened this session in another tab or window, so it continues there.',

@@ -49,7 +49,7 @@ export class SessionRegistry {
 
   /** Sessions whose media lived on a dead worker end; members are told and can be invited again. */
   endSessionsOnWorker(workerIndex: number): void {
-    for (const s of [...this.sessions.values()]) if (s.room.media.workerIndex === workerIndex) this.end(s, ErrorCode.INTERNAL);
+    for (const s of [...this.sessions.values()]) if (s.room.media.workerIndex === workerIndex) this.end(s, ErrorCode.SESSION_LOST);
   }
 
   list(): Session[] {
@@ -58,7 +58,7 @@ export class SessionRegistry {
 
   closeAll(): void {
     clearInterval(this.sweeper);
-    for (const s of [...this.sessions.values()]) this.end(s, ErrorCode.INTERNAL);
+    for (const s of [...this.sessions.values()]) this.end(s, ErrorCode.SESSION_LOST);
   }
 
   private sweep(): void {

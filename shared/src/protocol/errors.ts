@@ -33,6 +33,8 @@ export const ErrorCode = {
   SESSION_NOT_FOUND: 'SESSION_NOT_FOUND',
   /** A facilitator ended the session for everyone. */
   SESSION_ENDED: 'SESSION_ENDED',
+  /** The server had to stop the session (it is shutting down, or its media process failed). */
+  SESSION_LOST: 'SESSION_LOST',
   /** A facilitator removed this member; the same link and device cannot come back. */
   REMOVED: 'REMOVED',
   /** A facilitator declined this member's request to join. */
