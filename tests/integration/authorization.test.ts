@@ -1,3 +1,4 @@
+import { ANY_KEY } from '../support/circle.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODERATION_ACTIONS, ROLE_ACTIONS, type ModerationAction, type Role } from '@hearth/shared';
 import { Bot, BOT_RTP } from '../support/Bot.js';
@@ -53,7 +54,7 @@ async function scene(actor: Actor): Promise<Scene> {
       await gone;
       const again = await circle.connect();
       const ack = await again.request('session.join', {
-        sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Mel', deviceId: mel.deviceId,
+        sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Mel', deviceId: mel.deviceId, e2eeKey: ANY_KEY,
       });
       expect(ack).toMatchObject({ ok: false, code: 'REMOVED' });
       return { ...base, actor: again };
@@ -122,7 +123,7 @@ it('the device id is the only identity a client offers, and a guessed one gets n
   try {
     const stranger = await s.circle.connect();
     const ack = await stranger.request('session.join', {
-      sessionId: s.circle.session.sessionId, token: s.circle.session.member.token, displayName: 'Fay', deviceId: newDeviceId(),
+      sessionId: s.circle.session.sessionId, token: s.circle.session.member.token, displayName: 'Fay', deviceId: newDeviceId(), e2eeKey: ANY_KEY,
     });
     expect(ack).toMatchObject({ ok: true, data: { role: 'member', admitted: false } });
   } finally {

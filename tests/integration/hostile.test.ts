@@ -1,3 +1,4 @@
+import { ANY_KEY } from '../support/circle.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_REQUEST_NAMES, ErrorCode, ERROR_CODES } from '@hearth/shared';
 import { INVALID_REQUESTS, MALFORMED_FOR_ALL } from '../../shared/src/protocol/fixtures.js';
@@ -104,7 +105,7 @@ describe('out-of-order and foreign references', () => {
   it('a second join, a second send transport, a second mic, and consuming before capabilities are refused', async () => {
     const pair = await workingPair();
     expect(await pair.ann.request('session.join', {
-      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann2', deviceId: 'another-device-012345',
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann2', deviceId: 'another-device-012345', e2eeKey: ANY_KEY,
     })).toMatchObject({ ok: false, code: 'INVALID_STATE' });
     expect(await pair.ann.request('media.createTransport', { direction: 'send' })).toMatchObject({ ok: false, code: 'INVALID_STATE' });
     expect(await pair.ann.request('media.produce', {
@@ -150,7 +151,7 @@ describe('protocol violations', () => {
     const evil = await connect();
     const gone = evil.disconnected();
     evil.socket.emit('session.join', {
-      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'NoAck', deviceId: 'noack-device-0123456',
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'NoAck', deviceId: 'noack-device-0123456', e2eeKey: ANY_KEY,
     });
     await gone;
     expect(circle.server.app.sessions.list()[0]!.roster().waiting.map((w) => w.displayName)).not.toContain('NoAck');

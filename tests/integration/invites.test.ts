@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Circle, createSession, newDeviceId } from '../support/circle.js';
+import { ANY_KEY, Circle, createSession, newDeviceId } from '../support/circle.js';
 import { startServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -16,7 +16,7 @@ afterEach(async () => {
 
 async function tryJoin(token: string, sessionId = circle.session.sessionId, deviceId = newDeviceId()) {
   const bot = await circle.connect();
-  return bot.request('session.join', { sessionId, token, displayName: 'Tess', deviceId });
+  return bot.request('session.join', { sessionId, token, displayName: 'Tess', deviceId, e2eeKey: ANY_KEY });
 }
 
 describe('creating sessions over HTTP', () => {
@@ -85,7 +85,7 @@ describe('invite tokens at the door', () => {
   it('a co-facilitator cannot mint a facilitator invite; a facilitator can', async () => {
     const co = await circle.facilitator.bot.ok('facilitator.createInvite', { role: 'cofacilitator', maxUses: 1, ttlMinutes: 30 });
     const coBot = await circle.connect();
-    const coSeat = await coBot.ok('session.join', { sessionId: circle.session.sessionId, token: co.token, displayName: 'Cora', deviceId: newDeviceId() });
+    const coSeat = await coBot.ok('session.join', { sessionId: circle.session.sessionId, token: co.token, displayName: 'Cora', deviceId: newDeviceId(), e2eeKey: ANY_KEY });
     expect(coSeat).toMatchObject({ role: 'cofacilitator', admitted: true });
     expect(await coBot.request('facilitator.createInvite', { role: 'facilitator', maxUses: 1, ttlMinutes: 5 })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
     expect(await coBot.request('facilitator.createInvite', { role: 'member', maxUses: 1, ttlMinutes: 5 })).toMatchObject({ ok: true });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BOT_RTP, type Bot } from '../support/Bot.js';
-import { Circle, newDeviceId } from '../support/circle.js';
+import { ANY_KEY, Circle, newDeviceId } from '../support/circle.js';
 import { eventually, mediaTotals, pausedProducers, startServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -64,7 +64,7 @@ describe('waiting room', () => {
     await fay().ok('facilitator.lock', { locked: true });
     const fresh = await circle.connect();
     const join = (bot: Bot, deviceId: string, token = circle.session.member.token) =>
-      bot.request('session.join', { sessionId: circle.session.sessionId, token, displayName: 'Someone', deviceId });
+      bot.request('session.join', { sessionId: circle.session.sessionId, token, displayName: 'Someone', deviceId, e2eeKey: ANY_KEY });
     expect(await join(fresh, newDeviceId())).toMatchObject({ ok: false, code: 'ROOM_LOCKED' });
     await ann.bot.ok('session.leave', {});
     expect(await join(ann.bot, ann.deviceId)).toMatchObject({ ok: true, data: { admitted: true } });
@@ -144,7 +144,7 @@ describe('removal and ending', () => {
 
     const back = await circle.connect();
     const rejoin = (deviceId: string, token: string) =>
-      back.request('session.join', { sessionId: circle.session.sessionId, token, displayName: 'Ben', deviceId });
+      back.request('session.join', { sessionId: circle.session.sessionId, token, displayName: 'Ben', deviceId, e2eeKey: ANY_KEY });
     expect(await rejoin(ben.deviceId, inv.token)).toMatchObject({ ok: false, code: 'REMOVED' });
     expect(await rejoin(ben.deviceId, circle.session.member.token)).toMatchObject({ ok: false, code: 'REMOVED' });
     expect(await rejoin(newDeviceId(), inv.token)).toMatchObject({ ok: false, code: 'TOKEN_USED_UP' });

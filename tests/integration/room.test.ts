@@ -1,3 +1,4 @@
+import { ANY_KEY } from '../support/circle.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BOT_RTP, type Bot } from '../support/Bot.js';
 import { Circle } from '../support/circle.js';
@@ -10,7 +11,7 @@ const circles: Circle[] = [];
 /** A member admitted by the facilitator (Fay), with what the admission told them. */
 async function join(name: string, c?: Circle) {
   const seat = await (c ?? circle).member(name);
-  return { bot: seat.bot, selfId: seat.selfId, routerRtpCapabilities: seat.room.routerRtpCapabilities, peers: seat.room.peers };
+  return { bot: seat.bot, selfId: seat.selfId, key: seat.key.wire, routerRtpCapabilities: seat.room.routerRtpCapabilities, peers: seat.room.peers };
 }
 
 async function openCircle() {
@@ -40,7 +41,7 @@ afterEach(async () => {
   await server.close();
 });
 
-const fay = () => ({ id: circle.facilitator.selfId, displayName: 'Fay', role: 'facilitator', producers: [] });
+const fay = () => ({ id: circle.facilitator.selfId, displayName: 'Fay', role: 'facilitator', e2eeKey: circle.facilitator.key.wire, producers: [] });
 
 describe('joining', () => {
   it('the first member gets the router capabilities and a snapshot with the facilitator', async () => {
@@ -54,8 +55,8 @@ describe('joining', () => {
   it('a second member sees the first in the snapshot, and the first is told of the second', async () => {
     const a = await join('Ann');
     const b = await join('Ben');
-    expect(b.peers).toEqual([fay(), { id: a.selfId, displayName: 'Ann', role: 'member', producers: [] }]);
-    expect(await a.bot.waitFor('peer.joined')).toEqual({ id: b.selfId, displayName: 'Ben', role: 'member', producers: [] });
+    expect(b.peers).toEqual([fay(), { id: a.selfId, displayName: 'Ann', role: 'member', e2eeKey: a.key, producers: [] }]);
+    expect(await a.bot.waitFor('peer.joined')).toEqual({ id: b.selfId, displayName: 'Ben', role: 'member', e2eeKey: b.key, producers: [] });
     expect(b.bot.eventsOf('peer.joined')).toEqual([]);
   });
 
@@ -77,7 +78,7 @@ describe('joining', () => {
     await join('Ben');
     const c = await circle.connect();
     const ack = await c.request('session.join', {
-      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Cal', deviceId: 'cal-device-0123456789',
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Cal', deviceId: 'cal-device-0123456789', e2eeKey: ANY_KEY,
     });
     expect(ack).toMatchObject({ ok: false, code: 'ROOM_FULL' });
     expect(a.bot.eventsOf('peer.joined')).toHaveLength(1);
@@ -165,7 +166,7 @@ describe('leaving', () => {
     const seat = await circle.member('Ann');
     await seat.bot.ok('session.leave', {});
     const again = await seat.bot.ok('session.join', {
-      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann', deviceId: seat.deviceId,
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann', deviceId: seat.deviceId, e2eeKey: ANY_KEY,
     });
     expect(again.admitted).toBe(true);
     expect(again.selfId).not.toBe(seat.selfId);
@@ -177,7 +178,7 @@ describe('leaving', () => {
     const gone = seat.bot.disconnected();
     const second = await circle.connect();
     const ack = await second.ok('session.join', {
-      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann', deviceId: seat.deviceId,
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann', deviceId: seat.deviceId, e2eeKey: ANY_KEY,
     });
     expect(ack.admitted).toBe(true);
     await gone;

@@ -19,7 +19,7 @@ export async function launchChromium(): Promise<Browser> {
 
 /**
  * Test-side instrumentation, injected before the app loads: remembers every RTCPeerConnection so tests can
- * read WebRTC stats. The app itself exposes nothing for tests.
+ * read WebRTC stats, and the group keys given to the frame worker. The app itself exposes nothing for tests.
  */
 const TRACK_PEER_CONNECTIONS = `(() => {
   const Native = window.RTCPeerConnection;
@@ -27,6 +27,13 @@ const TRACK_PEER_CONNECTIONS = `(() => {
   class Tracked extends Native { constructor(...args) { super(...args); all.push(this); } }
   window.RTCPeerConnection = Tracked;
   window.__pcs = all;
+  // Also remember the group keys handed to the frame worker, so a test can decrypt what it taps at the SFU.
+  const post = Worker.prototype.postMessage;
+  window.__groupKeys = [];
+  Worker.prototype.postMessage = function (m, ...rest) {
+    if (m && m.type === 'key') window.__groupKeys.push({ epoch: m.epoch, groupKey: Array.from(m.groupKey) });
+    return post.call(this, m, ...rest);
+  };
 })();`;
 
 export async function openPage(browser: Browser, url: string): Promise<Page> {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { ResponseOf, RoomSnapshot, SessionKind } from '@hearth/shared';
+import type { E2eeKey, ResponseOf, RoomSnapshot, SessionKind } from '@hearth/shared';
+import { bindPublicKey, newKeyPair, newSessionSecretBytes, sodiumReady, toB64, type KeyPair } from './e2eeKeys.js';
 import { Bot } from './Bot.js';
 import type { TestServer } from './server.js';
 
@@ -22,10 +23,18 @@ export async function createSession(server: TestServer, kind: SessionKind = 'cli
 
 export const newDeviceId = () => randomBytes(16).toString('base64url');
 
+/** A real X25519 key pair, bound to the session secret as a browser would bind it. */
+export async function botKey(secret: string, sessionId: string): Promise<{ pair: KeyPair; wire: E2eeKey }> {
+  await sodiumReady();
+  const pair = newKeyPair();
+  return { pair, wire: { publicKey: toB64(pair.publicKey), binding: toB64(bindPublicKey(secret, sessionId, pair.publicKey)) } };
+}
+
 export interface Seat {
   bot: Bot;
   selfId: string;
   deviceId: string;
+  key: { pair: KeyPair; wire: E2eeKey };
   ack: ResponseOf<'session.join'>;
   /** Set once admitted (at once for facilitators, on `session.admitted` for members). */
   room: RoomSnapshot;
@@ -41,17 +50,26 @@ export class Circle {
   private constructor(
     readonly server: TestServer,
     readonly session: CreatedSession,
+    /** The fragment secret of this session's links (the server never learns it). */
+    readonly secret: string,
     readonly facilitator: Seat,
   ) {}
 
+  /** A key as a member of this session would present it. */
+  key(): Promise<{ pair: KeyPair; wire: E2eeKey }> {
+    return botKey(this.secret, this.session.sessionId);
+  }
+
   static async open(server: TestServer, kind: SessionKind = 'clinical'): Promise<Circle> {
     const session = await createSession(server, kind);
+    const secret = newSessionSecretBytes();
     const bot = await Bot.connect(server.url);
     const deviceId = newDeviceId();
+    const key = await botKey(secret, session.sessionId);
     const ack = await bot.ok('session.join', {
-      sessionId: session.sessionId, token: session.facilitator.token, displayName: 'Fay', deviceId,
+      sessionId: session.sessionId, token: session.facilitator.token, displayName: 'Fay', deviceId, e2eeKey: key.wire,
     });
-    const circle = new Circle(server, session, { bot, selfId: ack.selfId, deviceId, ack, room: ack.room! });
+    const circle = new Circle(server, session, secret, { bot, selfId: ack.selfId, deviceId, key, ack, room: ack.room! });
     circle.bots.push(bot);
     return circle;
   }
@@ -66,10 +84,11 @@ export class Circle {
   async waiting(displayName: string, opts: { token?: string; deviceId?: string } = {}): Promise<Omit<Seat, 'room'>> {
     const bot = await this.connect();
     const deviceId = opts.deviceId ?? newDeviceId();
+    const key = await this.key();
     const ack = await bot.ok('session.join', {
-      sessionId: this.session.sessionId, token: opts.token ?? this.session.member.token, displayName, deviceId,
+      sessionId: this.session.sessionId, token: opts.token ?? this.session.member.token, displayName, deviceId, e2eeKey: key.wire,
     });
-    return { bot, selfId: ack.selfId, deviceId, ack };
+    return { bot, selfId: ack.selfId, deviceId, key, ack };
   }
 
   /** A member admitted into the circle by the facilitator. */
@@ -84,3 +103,6 @@ export class Circle {
     for (const b of this.bots.splice(0)) b.close();
   }
 }
+
+/** A well-formed key for tests that do not exercise encryption (the server cannot check bindings anyway). */
+export const ANY_KEY: E2eeKey = { publicKey: 'A'.repeat(43), binding: 'B'.repeat(43) };

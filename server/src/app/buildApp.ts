@@ -10,6 +10,7 @@ import { MediaRoom } from '../media/MediaRoom.js';
 import { randomBytes } from 'node:crypto';
 import { TokenService } from '../auth/TokenService.js';
 import { SessionRegistry } from '../room/SessionRegistry.js';
+import type { SessionHooks } from '../room/Session.js';
 import { registerSessionRoutes } from './sessionRoutes.js';
 import { attachGateway, sameOriginOnly, type GatewayOptions } from '../signaling/gateway.js';
 import { loggerOptions } from './logger.js';
@@ -29,6 +30,8 @@ export interface BuildOptions {
   rateLimit?: GatewayOptions['rateLimit'];
   /** Where log lines go (tests read them to check that nothing private is logged). Default: stdout. */
   logStream?: NodeJS.WritableStream;
+  /** Test hooks that make this server behave maliciously. Never set outside tests. */
+  hooks?: SessionHooks;
 }
 
 /** Builds the whole server in-process (tests call this; main.ts only adds listen and signals). */
@@ -44,6 +47,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   const sessions = new SessionRegistry(async (events) => MediaRoom.create(workers.pick(), config, events), {
     maxPeers: config.sessions.maxPeers,
     idleMs: config.sessions.idleMinutes * 60_000,
+    hooks: opts.hooks,
   });
   workers.onWorkerDied((slot) => sessions.endSessionsOnWorker(slot.index));
 
@@ -92,7 +96,8 @@ function registerClient(fastify: FastifyInstance, clientDir: string): void {
 
 const CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  // WebAssembly (libsodium) needs wasm-unsafe-eval; it does not allow eval() of JavaScript.
+  "script-src 'self' 'wasm-unsafe-eval'",
   "worker-src 'self' blob:",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",

@@ -111,7 +111,12 @@ export class MediaRoom implements RoomMedia {
       if (p.appData.source === source) throw new HearthError(ErrorCode.INVALID_STATE, `${source} already sent`);
     }
     const producer = await asClientError(() =>
-      transport.produce({ kind, rtpParameters: rtpParameters as types.RtpParameters, paused, appData: { source } }),
+      transport.produce({
+        kind, rtpParameters: rtpParameters as types.RtpParameters, paused, appData: { source },
+        // A receiver without the current key cannot decode and keeps asking for key frames: at most one
+        // request reaches the sender every 500 ms, however many receivers ask.
+        keyFrameRequestDelay: kind === 'video' ? 500 : 0,
+      }),
     );
     peer.producers.set(producer.id, producer);
     producer.on('score', (scores) => {

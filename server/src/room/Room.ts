@@ -1,5 +1,5 @@
 import {
-  ErrorCode, HearthError, type EventOf, type MediaKind, type MediaSource, type PeerInfo, type ProducerInfo, type Role,
+  ErrorCode, HearthError, type E2eeKey, type EventOf, type MediaKind, type MediaSource, type PeerInfo, type ProducerInfo, type Role,
   type RosterMember, type RoomSnapshot, type ServerEventName,
 } from '@hearth/shared';
 import type { PeerOutbox, RoomMedia } from './ports.js';
@@ -11,6 +11,7 @@ interface Member {
   id: string;
   displayName: string;
   role: Role;
+  e2eeKey: E2eeKey;
   outbox: PeerOutbox;
   producers: Map<string, ProducerInfo>;
   /** Set by a facilitator: the member cannot unmute / restart the camera until allowed. */
@@ -53,10 +54,10 @@ export class Room {
     return this.members.has(peerId);
   }
 
-  join(id: string, displayName: string, role: Role, outbox: PeerOutbox): RoomSnapshot {
+  join(id: string, displayName: string, role: Role, e2eeKey: E2eeKey, outbox: PeerOutbox): Omit<RoomSnapshot, 'keyEpoch'> {
     const peers = [...this.members.values()].map((m) => this.info(m));
     const member: Member = {
-      id, displayName, role, outbox, producers: new Map(), micLocked: false, cameraLocked: false, quality: 'unknown',
+      id, displayName, role, e2eeKey, outbox, producers: new Map(), micLocked: false, cameraLocked: false, quality: 'unknown',
     };
     this.members.set(id, member);
     this.media.addPeer(id);
@@ -70,6 +71,25 @@ export class Room {
     this.media.removePeer(peerId);
     this.broadcast(peerId, 'peer.left', { peerId });
     this.onChange();
+  }
+
+  /**
+   * TEST HOOK ONLY (a malicious server): tell everyone else that `peerId` left, but keep its media flowing and
+   * its socket open, so tests can show that end-to-end encryption alone locks a removed member out.
+   */
+  leaveButKeepForwarding(peerId: string): void {
+    const m = this.members.get(peerId);
+    if (!m) return;
+    this.members.delete(peerId);
+    this.broadcast(peerId, 'peer.left', { peerId });
+    this.members.set(peerId, m);
+  }
+
+  /** Sends to one admitted member; false if they are not in the circle. */
+  sendTo<K extends ServerEventName>(peerId: string, event: K, payload: EventOf<K>): boolean {
+    const m = this.members.get(peerId);
+    m?.outbox.send(event, payload);
+    return !!m;
   }
 
   async produce(peerId: string, transportId: string, kind: MediaKind, source: MediaSource, rtp: unknown): Promise<string> {
@@ -188,7 +208,9 @@ export class Room {
   }
 
   private info(m: Member): PeerInfo {
-    return { id: m.id, displayName: m.displayName, role: m.role, producers: [...m.producers.values()].map((p) => ({ ...p })) };
+    return {
+      id: m.id, displayName: m.displayName, role: m.role, e2eeKey: m.e2eeKey, producers: [...m.producers.values()].map((p) => ({ ...p })),
+    };
   }
 
   private broadcast<K extends ServerEventName>(exceptId: string, event: K, payload: EventOf<K>): void {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
-  ErrorCode, HearthError, ROLES_BY_KIND, isModerator, type Role, type RoomSnapshot, type Roster, type SessionKind,
-  type Standing,
+  ErrorCode, HearthError, ROLES_BY_KIND, isModerator, type E2eeKey, type EventOf, type RequestOf, type Role,
+  type RoomSnapshot, type Roster, type SessionKind, type Standing,
 } from '@hearth/shared';
 import type { InviteClaims } from '../auth/TokenService.js';
 import { AuditLog } from './AuditLog.js';
@@ -14,14 +14,28 @@ interface Participant {
   displayName: string;
   role: Role;
   deviceId: string;
+  e2eeKey: E2eeKey;
   outbox: PeerOutbox;
   standing: 'waiting' | 'admitted';
+}
+
+type Envelope = EventOf<'e2ee.key'> & { to: string };
+
+/**
+ * Hooks for tests that play a malicious server. Settable only in-process (buildApp options), never by config.
+ */
+export interface SessionHooks {
+  /** Sees (and may alter) every key envelope the server relays. */
+  relayEnvelope?: (envelope: Envelope) => Envelope;
+  /** Removal tells the others but keeps forwarding media to the removed member, who is not told. */
+  silentRemoval?: boolean;
 }
 
 export interface Arrival {
   claims: InviteClaims;
   displayName: string;
   deviceId: string;
+  e2eeKey: E2eeKey;
   outbox: PeerOutbox;
 }
 
@@ -45,6 +59,8 @@ export class Session {
   /** Devices removed by a facilitator: never again in this session. */
   private readonly bannedDevices = new Set<string>();
   private lockedFlag = false;
+  /** The newest key epoch relayed (the server sees epoch numbers, never keys). */
+  private keyEpoch = 0;
   private endedFlag = false;
   private rosterQueued = false;
   lastActivity = Date.now();
@@ -55,6 +71,7 @@ export class Session {
     readonly kind: SessionKind,
     readonly room: Room,
     private readonly maxPeers: number,
+    private readonly hooks: SessionHooks = {},
   ) {
     room.onChange = () => this.pushRoster();
   }
@@ -93,7 +110,7 @@ export class Session {
     }
     const p: Participant = {
       id: randomBytes(9).toString('base64url'), displayName: a.displayName, role: a.claims.role, deviceId: a.deviceId,
-      outbox: a.outbox, standing: 'waiting',
+      e2eeKey: a.e2eeKey, outbox: a.outbox, standing: 'waiting',
     };
     this.participants.set(p.id, p);
     if (moderator || returning) return { selfId: p.id, role: p.role, admitted: true, room: this.enter(p) };
@@ -165,14 +182,57 @@ export class Session {
     if (target.role === 'facilitator' && actor.role !== 'facilitator') throw new HearthError(ErrorCode.NOT_ALLOWED);
     this.bannedDevices.add(target.deviceId);
     this.admittedDevices.delete(target.deviceId);
+    this.record(actorId, 'removed', target);
+    if (this.hooks.silentRemoval && target.standing === 'admitted') {
+      this.participants.delete(target.id);
+      this.room.leaveButKeepForwarding(target.id);
+      return;
+    }
     this.drop(target);
     target.outbox.close(ErrorCode.REMOVED, message);
-    this.record(actorId, 'removed', target);
   }
 
   /** Records an action that concerns no participant (invites). */
-  note(actorId: string, action: string): void {
+  recordAction(actorId: string, action: string): void {
     this.record(actorId, action);
+  }
+
+  /** Relays sealed group keys to the named admitted members; the server cannot open them. */
+  distributeKeys(fromId: string, req: RequestOf<'e2ee.distribute'>): number {
+    this.keyEpoch = Math.max(this.keyEpoch, req.epoch);
+    let delivered = 0;
+    for (const e of req.envelopes) {
+      let env: Envelope = { from: fromId, to: e.to, epoch: req.epoch, nonce: e.nonce, box: e.box };
+      if (this.hooks.relayEnvelope) env = this.hooks.relayEnvelope(env);
+      const { to, ...event } = env;
+      if (to !== fromId && this.room.sendTo(to, 'e2ee.key', event)) delivered++;
+    }
+    return delivered;
+  }
+
+  /** Tells the moderators that a member switched to the key of `epoch`. */
+  keyAcknowledged(fromId: string, epoch: number): void {
+    for (const p of this.participants.values()) {
+      if (p.standing === 'admitted' && isModerator(p.role)) this.room.sendTo(p.id, 'e2ee.acked', { peerId: fromId, epoch });
+    }
+  }
+
+  /** Relays an encrypted chat message to the rest of the circle. Nothing is kept. */
+  relayChat(fromId: string, req: RequestOf<'chat.send'>): void {
+    for (const p of this.participants.values()) {
+      if (p.id !== fromId && p.standing === 'admitted') this.room.sendTo(p.id, 'chat.message', { from: fromId, ...req });
+    }
+  }
+
+  /** Relays sealed private notes, each to the admitted facilitator it names (anyone else gets nothing). */
+  relayNotes(fromId: string, req: RequestOf<'chat.note'>): number {
+    let delivered = 0;
+    for (const n of req.notes) {
+      const to = this.participants.get(n.to);
+      if (!to || to.id === fromId || to.standing !== 'admitted' || !isModerator(to.role)) continue;
+      if (this.room.sendTo(to.id, 'chat.note', { from: fromId, nonce: n.nonce, box: n.box })) delivered++;
+    }
+    return delivered;
   }
 
   lock(actorId: string, locked: boolean): void {
@@ -201,7 +261,7 @@ export class Session {
   private enter(p: Participant): RoomSnapshot {
     p.standing = 'admitted';
     this.admittedDevices.add(p.deviceId);
-    return this.room.join(p.id, p.displayName, p.role, p.outbox);
+    return { ...this.room.join(p.id, p.displayName, p.role, p.e2eeKey, p.outbox), keyEpoch: this.keyEpoch };
   }
 
   private drop(p: Participant): void {

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { ErrorCode, type SessionKind } from '@hearth/shared';
 import type { RoomMediaFactory } from './ports.js';
 import { Room } from './Room.js';
-import { Session } from './Session.js';
+import { Session, type SessionHooks } from './Session.js';
 
 export interface RegistryOptions {
   maxPeers: number;
   /** A session nobody has touched for this long ends by itself (memory is all it has). */
   idleMs: number;
+  /** Test hooks only (see SessionHooks). */
+  hooks?: SessionHooks;
 }
 
 /** Every live session, in memory only. A restart ends them all. */
@@ -31,7 +33,7 @@ export class SessionRegistry {
       producerScore: (peerId, score) => void room?.run(() => room?.updateQuality(peerId, score)),
     });
     room = new Room(media);
-    const session = new Session(id, title, kind, room, this.opts.maxPeers);
+    const session = new Session(id, title, kind, room, this.opts.maxPeers, this.opts.hooks);
     this.sessions.set(id, session);
     return session;
   }

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
-  DeviceId, DisplayName, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
+  B64, DeviceId, DisplayName, E2eeKey, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
   RoomSnapshot, RtpCapabilities, RtpParameters, SessionId, SessionInfo,
 } from './common.js';
 
@@ -24,7 +24,7 @@ export const ClientRequests = {
    * until a facilitator admits them (then `session.admitted` arrives). Identity comes from the token.
    */
   'session.join': request(
-    Strict({ sessionId: SessionId, token: InviteToken, displayName: DisplayName, deviceId: DeviceId }),
+    Strict({ sessionId: SessionId, token: InviteToken, displayName: DisplayName, deviceId: DeviceId, e2eeKey: E2eeKey }),
     Strict({
       selfId: Id, role: RoleSchema, session: SessionInfo, admitted: Type.Boolean(), room: Type.Optional(RoomSnapshot),
     }),
@@ -59,6 +59,28 @@ export const ClientRequests = {
   ),
   /** The client has set up its receiver: start forwarding media. */
   'media.resumeConsumer': request(Strict({ consumerId: Id }), Empty),
+
+  // End-to-end encryption. The server relays these as opaque, size-limited blobs to named admitted members.
+  /** The key leader hands a new group key to each member, one sealed envelope each. */
+  'e2ee.distribute': request(
+    Strict({
+      epoch: Type.Integer({ minimum: 1, maximum: 0xffffffff }),
+      envelopes: Type.Array(Strict({ to: Id, nonce: B64(32, 32), box: B64(16, 256) }), { minItems: 1, maxItems: 50 }),
+    }),
+    Strict({ delivered: Type.Integer() }),
+  ),
+  /** This member now sends and receives with the key of `epoch` (facilitators see who has switched). */
+  'e2ee.ack': request(Strict({ epoch: Type.Integer({ minimum: 1, maximum: 0xffffffff }) }), Empty),
+  /** A chat message for the circle, encrypted with the group's chat key. Never stored. */
+  'chat.send': request(
+    Strict({ epoch: Type.Integer({ minimum: 1, maximum: 0xffffffff }), nonce: B64(16, 16), ciphertext: B64(22, 8192) }),
+    Empty,
+  ),
+  /** A private note to the facilitators only: one box per facilitator, sealed to their key. */
+  'chat.note': request(
+    Strict({ notes: Type.Array(Strict({ to: Id, nonce: B64(32, 32), box: B64(22, 8192) }), { minItems: 1, maxItems: 8 }) }),
+    Strict({ delivered: Type.Integer() }),
+  ),
 
   // Safety actions. Who may send each is in domain/permissions.ts (ROLE_ACTIONS); the server enforces it.
   /** Let one waiting member in. */

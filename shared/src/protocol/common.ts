@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ROLES, SESSION_KINDS } from '../domain/permissions.js';
 
 /** Bump on any incompatible change to a message below. Sent in the socket.io handshake (`auth`). */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Largest socket.io packet the server accepts, in bytes (checked before parsing). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -74,6 +74,20 @@ export const DtlsParameters = Type.Object(
   { additionalProperties: false },
 );
 
+/** Base64url without padding, bounded. */
+export const B64 = (minLength: number, maxLength: number) =>
+  Type.String({ minLength, maxLength, pattern: '^[A-Za-z0-9_-]+$' });
+
+/**
+ * A participant's ephemeral X25519 public key and its binding to the session secret (see shared/src/crypto/keys.ts).
+ * The server relays it; it cannot make one that members accept without the link.
+ */
+export const E2eeKey = Type.Object(
+  { publicKey: B64(43, 43), binding: B64(43, 43) },
+  { additionalProperties: false },
+);
+export type E2eeKey = Static<typeof E2eeKey>;
+
 /** A producer as other members learn of it. */
 export const ProducerInfo = Type.Object({
   id: Id,
@@ -89,6 +103,7 @@ export const PeerInfo = Type.Object({
   id: Id,
   displayName: DisplayName,
   role: RoleSchema,
+  e2eeKey: E2eeKey,
   producers: Type.Array(ProducerInfo),
 });
 export type PeerInfo = Static<typeof PeerInfo>;
@@ -97,6 +112,8 @@ export type PeerInfo = Static<typeof PeerInfo>;
 export const RoomSnapshot = Type.Object({
   routerRtpCapabilities: Type.Record(Type.String(), Type.Unknown()),
   peers: Type.Array(PeerInfo),
+  /** The newest key epoch relayed in this session: a new key leader continues above it (metadata only). */
+  keyEpoch: Type.Integer({ minimum: 0 }),
 });
 export type RoomSnapshot = Static<typeof RoomSnapshot>;
 

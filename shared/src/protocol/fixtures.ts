@@ -9,12 +9,15 @@ const dtls = { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AB
 const jwt = 'eyJhbGciOiJFZERTQSJ9.eyJzaWQiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
 const sid = 'S3ssion_id-0123456789';
 const dev = 'device-0123456789abcdef';
+const k43 = 'A'.repeat(43);
+const e2eeKey = { publicKey: k43, binding: 'B'.repeat(43) };
+const n32 = 'N'.repeat(32);
 
 export const VALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'session.join': [
-    { sessionId: sid, token: jwt, displayName: 'Ann', deviceId: dev },
-    { sessionId: 'a'.repeat(64), token: jwt, displayName: 'Zoë 🌱 K.', deviceId: 'd'.repeat(64) },
-    { sessionId: sid, token: jwt, displayName: 'x'.repeat(40), deviceId: dev },
+    { sessionId: sid, token: jwt, displayName: 'Ann', deviceId: dev, e2eeKey },
+    { sessionId: 'a'.repeat(64), token: jwt, displayName: 'Zoë 🌱 K.', deviceId: 'd'.repeat(64), e2eeKey },
+    { sessionId: sid, token: jwt, displayName: 'x'.repeat(40), deviceId: dev, e2eeKey },
   ],
   'session.leave': [{}],
   'media.setRtpCapabilities': [{ rtpCapabilities: { codecs: [opus], headerExtensions: [] } }, { rtpCapabilities: {} }],
@@ -28,6 +31,10 @@ export const VALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'media.setProducerPaused': [{ producerId: 'p1', paused: true }, { producerId: 'p1', paused: false }],
   'media.consume': [{ producerId: 'p-1_2' }],
   'media.resumeConsumer': [{ consumerId: 'c1' }],
+  'e2ee.distribute': [{ epoch: 1, envelopes: [{ to: 'p1', nonce: n32, box: 'X'.repeat(120) }] }],
+  'e2ee.ack': [{ epoch: 1 }, { epoch: 0xffffffff }],
+  'chat.send': [{ epoch: 2, nonce: 'n'.repeat(16), ciphertext: 'c'.repeat(40) }],
+  'chat.note': [{ notes: [{ to: 'f1', nonce: n32, box: 'b'.repeat(60) }] }],
   'facilitator.admit': [{ peerId: 'p1' }],
   'facilitator.admitAll': [{}],
   'facilitator.deny': [{ peerId: 'p1' }, { peerId: 'p1', message: 'Please join next week.' }, { peerId: 'p1', message: '' }],
@@ -62,7 +69,9 @@ export const INVALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
     { sessionId: sid, token: jwt, displayName: 'evil\u202Eman', deviceId: dev }, // bidi override
     { sessionId: sid, token: jwt, displayName: 'line\nbreak', deviceId: dev },
     { sessionId: sid, token: jwt, displayName: 'Ann', deviceId: 'short' },
-    { sessionId: sid, token: jwt, displayName: 'Ann', deviceId: dev, role: 'facilitator' }, // identity is the token's
+    { sessionId: sid, token: jwt, displayName: 'Ann', deviceId: dev, e2eeKey, role: 'facilitator' }, // identity is the token's
+    { sessionId: sid, token: jwt, displayName: 'Ann', deviceId: dev }, // no key: no unencrypted member
+    { sessionId: sid, token: jwt, displayName: 'Ann', deviceId: dev, e2eeKey: { publicKey: 'short', binding: 'B'.repeat(43) } },
     { sessionId: sid, token: jwt, displayName: 42, deviceId: dev },
   ],
   'session.leave': [{ now: true }],
@@ -84,6 +93,16 @@ export const INVALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'media.setProducerPaused': [{ producerId: 'p1' }, { producerId: 'p1', paused: 'yes' }],
   'media.consume': [{}, { producerId: 7 }, { producerId: 'p1', rtpCapabilities: {} }],
   'media.resumeConsumer': [{}, { consumerId: null }],
+  'e2ee.distribute': [
+    { epoch: 0, envelopes: [{ to: 'p1', nonce: n32, box: 'X'.repeat(120) }] },
+    { epoch: 1, envelopes: [] },
+    { epoch: 1, envelopes: [{ to: 'p1', nonce: n32, box: 'X'.repeat(257) }] },
+    { epoch: 1, envelopes: [{ to: 'p1', nonce: 'short', box: 'X'.repeat(120) }] },
+    { epoch: 1, envelopes: [{ to: 'p1', nonce: n32, box: 'not base64!' }] },
+  ],
+  'e2ee.ack': [{}, { epoch: -1 }, { epoch: 1.5 }],
+  'chat.send': [{ epoch: 2, text: 'plaintext never travels' }, { epoch: 2, nonce: 'n'.repeat(16), ciphertext: 'c'.repeat(8193) }],
+  'chat.note': [{ notes: [] }, { notes: [{ to: 'f1', text: 'hi' }] }],
   'facilitator.admit': [{}, { peerId: '' }, { peerId: 'p1', all: true }],
   'facilitator.admitAll': [{ peerId: 'p1' }],
   'facilitator.deny': [{}, { peerId: 'p1', message: 'x'.repeat(301) }, { peerId: 'p1', message: 3 }],
@@ -106,9 +125,9 @@ export const INVALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'facilitator.revokeInvite': [{}, { inviteId: '' }],
 };
 
-const peer = { id: 'a1', displayName: 'Ann', role: 'member', producers: [] };
+const peer = { id: 'a1', displayName: 'Ann', role: 'member', e2eeKey: { publicKey: 'A'.repeat(43), binding: 'B'.repeat(43) }, producers: [] };
 export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
-  'session.admitted': [{ routerRtpCapabilities: { codecs: [] }, peers: [peer] }],
+  'session.admitted': [{ routerRtpCapabilities: { codecs: [] }, peers: [peer], keyEpoch: 4 }],
   'session.closing': [{ code: 'INTERNAL' }, { code: 'REMOVED', message: 'We will talk tomorrow.' }],
   'self.updated': [{ micLocked: true, cameraLocked: false, askedToUnmute: false }],
   'facilitator.roster': [{
@@ -123,4 +142,8 @@ export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
   'producer.closed': [{ producerId: 'p1', peerId: 'a1' }],
   'producer.paused': [{ producerId: 'p1', peerId: 'a1', paused: true }],
   'consumer.closed': [{ consumerId: 'c1' }],
+  'e2ee.key': [{ from: 'f1', epoch: 3, nonce: 'N'.repeat(32), box: 'X'.repeat(120) }],
+  'e2ee.acked': [{ peerId: 'a1', epoch: 3 }],
+  'chat.message': [{ from: 'a1', epoch: 3, nonce: 'n'.repeat(16), ciphertext: 'c'.repeat(40) }],
+  'chat.note': [{ from: 'a1', nonce: 'N'.repeat(32), box: 'b'.repeat(60) }],
 };

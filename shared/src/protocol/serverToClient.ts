@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DisplayName, FacilitatorNote, Id, PeerInfo, ProducerInfo, RoleSchema, RoomSnapshot } from './common.js';
+import { B64, DisplayName, FacilitatorNote, Id, PeerInfo, ProducerInfo, RoleSchema, RoomSnapshot } from './common.js';
 import { ErrorCode } from './errors.js';
 
 const TrackState = Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('none')]);
@@ -58,6 +58,14 @@ export const ServerEvents = {
   'producer.paused': Type.Object({ producerId: Id, peerId: Id, paused: Type.Boolean() }),
   /** The server closed one of this member's consumers. */
   'consumer.closed': Type.Object({ consumerId: Id }),
+  /** A sealed group key for this member, from `from` (members accept it only from their key leader). */
+  'e2ee.key': Type.Object({ from: Id, epoch: Type.Integer(), nonce: B64(32, 32), box: B64(16, 256) }),
+  /** Facilitators only: a member now uses the key of `epoch`. */
+  'e2ee.acked': Type.Object({ peerId: Id, epoch: Type.Integer() }),
+  /** An encrypted chat message from a member of the circle. */
+  'chat.message': Type.Object({ from: Id, epoch: Type.Integer(), nonce: B64(16, 16), ciphertext: B64(22, 8192) }),
+  /** Facilitators only: a private note sealed to this facilitator. */
+  'chat.note': Type.Object({ from: Id, nonce: B64(32, 32), box: B64(22, 8192) }),
 } as const;
 
 export type ServerEventName = keyof typeof ServerEvents;

@@ -30,7 +30,7 @@ export const remove = asActor<'facilitator.remove'>((s, me, r) => (s.remove(me, 
 export const lock = asActor<'facilitator.lock'>((s, me, r) => (s.lock(me, r.locked), done));
 export const revokeInvite = asActor<'facilitator.revokeInvite'>((s, me, r) => {
   s.invites.revoke(r.inviteId);
-  s.note(me, 'revoked an invite');
+  s.recordAction(me, 'revoked an invite');
   return done;
 });
 
@@ -48,6 +48,6 @@ export const createInvite: Handler<'facilitator.createInvite'> = async ({ conn, 
   const invite = await tokens.issueInvite({
     sessionId: session.id, role: req.role, maxUses: req.maxUses, ttlSeconds: req.ttlMinutes * 60,
   });
-  await session.run(() => session.note(selfId, `created a ${req.role} invite`));
+  await session.run(() => session.recordAction(selfId, `created a ${req.role} invite`));
   return { token: invite.token, inviteId: invite.inviteId, expiresAt: invite.expiresAt.toISOString() };
 };

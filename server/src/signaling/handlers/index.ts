@@ -2,6 +2,7 @@ import type { HandlerTable } from './types.js';
 import { join, leave } from './session.js';
 import * as media from './media.js';
 import * as f from './facilitator.js';
+import * as e2ee from './e2ee.js';
 
 /** One small handler per request; the gateway looks them up here after parsing and authorizing. */
 export const HANDLERS: HandlerTable = {
@@ -15,6 +16,10 @@ export const HANDLERS: HandlerTable = {
   'media.setProducerPaused': media.setProducerPaused,
   'media.consume': media.consume,
   'media.resumeConsumer': media.resumeConsumer,
+  'e2ee.distribute': e2ee.distribute,
+  'e2ee.ack': e2ee.ack,
+  'chat.send': e2ee.chat,
+  'chat.note': e2ee.note,
   'facilitator.admit': f.admit,
   'facilitator.admitAll': f.admitAll,
   'facilitator.deny': f.deny,

@@ -7,7 +7,7 @@ export const join: Handler<'session.join'> = async (ctx, req) => {
   if (claims.sessionId !== req.sessionId) throw new HearthError(ErrorCode.TOKEN_INVALID, 'invite is for another session');
   const session = ctx.sessions.get(req.sessionId);
   if (!session) throw new HearthError(ErrorCode.SESSION_NOT_FOUND);
-  const arrival = { claims, displayName: req.displayName.trim(), deviceId: req.deviceId, outbox: ctx.outbox };
+  const arrival = { claims, displayName: req.displayName.trim(), deviceId: req.deviceId, e2eeKey: req.e2eeKey, outbox: ctx.outbox };
   const result = await session.run(() => session.arrive(arrival));
   ctx.conn.session = session;
   ctx.conn.participantId = result.selfId;

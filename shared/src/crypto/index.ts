@@ -1,0 +1,4 @@
+export * from './frame.js';
+export * from './keySchedule.js';
+export * from './keys.js';
+export { SAFETY_WORDS } from './words.js';
