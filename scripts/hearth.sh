@@ -2,6 +2,7 @@
 # The two README commands (and the benchmark) in one place:
 #   npm start  -> bash scripts/hearth.sh start   install what is missing, build, run the server
 #   npm test   -> bash scripts/hearth.sh test    install what is missing (Chromium too), build, run every test
+#   npm run bench -> bash scripts/hearth.sh bench  performance tables (not tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,8 +34,14 @@ case "${1:-}" in
     npx turbo run build typecheck --output-logs=errors-only
     exec npx vitest run
     ;;
+  bench)
+    install
+    sh server/scripts/mediasoup/system-deps.sh test
+    npx turbo run build --output-logs=errors-only
+    exec node --import tsx tests/bench/run.ts
+    ;;
   *)
-    echo "usage: scripts/hearth.sh start|test" >&2
+    echo "usage: scripts/hearth.sh start|test|bench" >&2
     exit 2
     ;;
 esac

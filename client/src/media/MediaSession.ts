@@ -2,6 +2,7 @@ import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import type { MediaKind, MediaSource, ProducerInfo } from '@hearth/shared';
 import type { SignalingClient } from '../connection/SignalingClient.js';
+import type { KeyManager } from '../e2ee/KeyManager.js';
 
 /** A remote member's track as the view-model sees it. */
 export interface RemoteTrack {
@@ -26,7 +27,10 @@ export class MediaSession {
   private readonly producers = new Map<MediaSource, types.Producer>();
   private readonly consumers = new Map<string, types.Consumer>();
 
-  constructor(private readonly signaling: SignalingClient) {}
+  constructor(
+    private readonly signaling: SignalingClient,
+    private readonly keys: KeyManager,
+  ) {}
 
   async start(routerRtpCapabilities: unknown): Promise<void> {
     await this.device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
@@ -46,7 +50,14 @@ export class MediaSession {
       zeroRtpOnPause: true,
       disableTrackOnPause: true,
       stopTracks: false,
-      ...(source === 'mic' ? { codecOptions: AUDIO_CODEC_OPTIONS } : { encodings: VIDEO_ENCODINGS }),
+      // Every frame is encrypted before it leaves: the transform is set as the sender is created, before any
+      // frame can be sent.
+      onRtpSender: (sender) => {
+        sender.transform = this.keys.transform({ operation: 'encrypt', kind: track.kind as 'audio' | 'video' });
+      },
+      ...(source === 'mic'
+        ? { codecOptions: AUDIO_CODEC_OPTIONS }
+        : { encodings: VIDEO_ENCODINGS, codec: this.vp8() }),
     });
     this.producers.set(source, producer);
   }
@@ -94,6 +105,11 @@ export class MediaSession {
       producerId: res.producerId,
       kind: res.kind,
       rtpParameters: res.rtpParameters as unknown as types.RtpParameters,
+      // Set here, right after setRemoteDescription: a receiver transform set any later is silently ignored and
+      // ciphertext would reach the decoder (see shared/BROWSER-TESTING.md).
+      onRtpReceiver: (receiver) => {
+        receiver.transform = this.keys.transform({ operation: 'decrypt', kind: res.kind, peerId: res.peerId });
+      },
     });
     this.consumers.set(consumer.id, consumer);
     // The server created the consumer paused; our receiver is ready now.
@@ -125,6 +141,11 @@ export class MediaSession {
     this.recvTransport?.close();
     this.producers.clear();
     this.consumers.clear();
+  }
+
+  /** VP8: the frame format's clear bytes are defined for it (docs/e2ee.md). */
+  private vp8(): types.RtpCodecCapability | undefined {
+    return this.device.sendRtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
   }
 
   private async createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {

@@ -4,6 +4,8 @@ import {
 } from '@hearth/shared';
 import { SignalingClient, type ConnectionState } from '../connection/SignalingClient.js';
 import { MediaSession, type RemoteTrack } from '../media/MediaSession.js';
+import { KeyManager, canEncrypt } from '../e2ee/KeyManager.js';
+import { E2eeModel } from './E2eeModel.svelte.js';
 import { FacilitatorModel } from './FacilitatorModel.svelte.js';
 import { deviceId } from './link.js';
 import { messageFor } from './messages.js';
@@ -57,9 +59,11 @@ export class RoomModel {
   /** Short announcement for screen readers (aria-live). */
   announcement = $state('');
   facilitator = $state<FacilitatorModel | undefined>();
+  e2ee = $state<E2eeModel | undefined>();
 
   private readonly signaling: SignalingClient;
-  private readonly media: MediaSession;
+  private keys: KeyManager | undefined;
+  private media: MediaSession | undefined;
   private readonly consumerOwners = new Map<string, { peerId: string; source: MediaSource; track: MediaStreamTrack }>();
   private localAudio: MediaStreamTrack | undefined;
   private pending: JoinRequest | undefined;
@@ -70,12 +74,17 @@ export class RoomModel {
     private readonly link: LinkFragment,
   ) {
     this.signaling = new SignalingClient((state, reason) => this.onConnection(state, reason));
-    this.media = new MediaSession(this.signaling);
     this.signaling.on('session.admitted', (room) => void this.enter(room));
     this.signaling.on('session.closing', ({ code, message }) => this.close(code, message));
     this.signaling.on('self.updated', (u) => this.onSelfUpdated(u));
-    this.signaling.on('peer.joined', (p) => this.addPeer(p, true));
-    this.signaling.on('peer.left', ({ peerId }) => this.removePeer(peerId));
+    this.signaling.on('peer.joined', (p) => {
+      this.addPeer(p, true);
+      this.keys?.joined(p);
+    });
+    this.signaling.on('peer.left', ({ peerId }) => {
+      this.removePeer(peerId);
+      this.keys?.left(peerId);
+    });
     this.signaling.on('producer.added', (p) => void this.consume(p));
     this.signaling.on('producer.closed', ({ producerId, peerId }) => this.dropProducer(peerId, producerId));
     this.signaling.on('producer.paused', ({ producerId, peerId, paused }) => {
@@ -88,9 +97,17 @@ export class RoomModel {
   async join(req: JoinRequest): Promise<void> {
     this.selfName = req.displayName;
     this.pending = req;
+    if (!canEncrypt()) {
+      this.close(undefined, undefined, 'This browser cannot encrypt calls end to end, so it cannot join. Please use a current Chrome, Edge, Firefox or Safari.');
+      return;
+    }
     try {
+      const keys = await KeyManager.create(this.signaling, this.sessionId, this.link.secret);
+      this.keys = keys;
+      this.media = new MediaSession(this.signaling, keys);
+      this.e2ee = new E2eeModel(keys, this.signaling);
       const res = await this.signaling.request('session.join', {
-        sessionId: this.sessionId, token: this.link.token, displayName: req.displayName, deviceId: deviceId(),
+        sessionId: this.sessionId, token: this.link.token, displayName: req.displayName, deviceId: deviceId(), e2eeKey: keys.wire,
       });
       this.role = res.role;
       this.selfId = res.selfId;
@@ -110,13 +127,13 @@ export class RoomModel {
     if (!this.localAudio || this.phase !== 'joined') return;
     const on = !this.micOn;
     try {
-      await this.media.setPaused('mic', !on);
+      await this.media?.setPaused('mic', !on);
       this.micOn = on;
       this.notice = undefined;
       this.announce(on ? 'Microphone on.' : 'Microphone muted.');
     } catch (error) {
       // The server keeps a facilitator's mute: stay muted here too, and say why.
-      this.media.pauseLocally('mic');
+      this.media?.pauseLocally('mic');
       this.micOn = false;
       this.explain(messageFor(error));
     }
@@ -126,7 +143,7 @@ export class RoomModel {
     if (this.phase !== 'joined') return;
     if (this.cameraOn) {
       // Close the producer and stop the track: the camera light goes off, nothing is sent.
-      await this.media.closeProducer('camera');
+      await this.media?.closeProducer('camera');
       this.stopLocalVideo();
       this.announce('Camera off.');
       return;
@@ -135,6 +152,7 @@ export class RoomModel {
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } } });
       track = stream.getVideoTracks()[0]!;
+      if (!this.media) throw new Error('not in the circle');
       await this.media.produce('camera', track);
       this.localVideo = track;
       this.cameraOn = true;
@@ -156,20 +174,22 @@ export class RoomModel {
 
   private async enter(room: RoomSnapshot): Promise<void> {
     const req = this.pending;
-    if (!req || this.phase === 'joined') return;
+    const media = this.media;
+    if (!req || !media || this.phase === 'joined') return;
     try {
+      this.keys?.enter(this.selfId!, this.role!, req.displayName, room.peers, room.keyEpoch);
       // Set before adding the snapshot's peers: their producers are consumed once media has started.
-      this.started = this.media.start(room.routerRtpCapabilities);
+      this.started = media.start(room.routerRtpCapabilities);
       for (const p of room.peers) this.addPeer(p, false);
       await this.started;
       this.localAudio = req.audio;
       if (req.audio) {
-        await this.media.produce('mic', req.audio);
-        if (!req.micOn) await this.media.setPaused('mic', true);
+        await media.produce('mic', req.audio);
+        if (!req.micOn) await media.setPaused('mic', true);
         this.micOn = req.micOn;
       }
       if (req.video && req.cameraOn) {
-        await this.media.produce('camera', req.video);
+        await media.produce('camera', req.video);
         this.localVideo = req.video;
         this.cameraOn = true;
       } else req.video?.stop();
@@ -185,12 +205,12 @@ export class RoomModel {
     this.micLocked = u.micLocked;
     this.cameraLocked = u.cameraLocked;
     if (u.micLocked && !wasMicLocked) {
-      this.media.pauseLocally('mic');
+      this.media?.pauseLocally('mic');
       this.micOn = false;
       this.explain('The facilitator muted you.');
     } else if (u.askedToUnmute) this.explain('The facilitator invites you to unmute when you are ready.');
     if (u.cameraLocked && this.cameraOn) {
-      this.media.dropLocally('camera');
+      this.media?.dropLocally('camera');
       this.stopLocalVideo();
       this.explain('The facilitator turned your camera off.');
     }
@@ -214,7 +234,8 @@ export class RoomModel {
   }
 
   private teardown(): void {
-    this.media.close();
+    this.media?.close();
+    this.keys?.close();
     this.signaling.close();
     this.localAudio?.stop();
     this.pending?.video?.stop();
@@ -239,7 +260,7 @@ export class RoomModel {
   private removePeer(peerId: string): void {
     const peer = this.peer(peerId);
     if (!peer) return;
-    for (const producerId of Object.values(peer.producers)) if (producerId) this.media.closeConsumersOf(producerId);
+    for (const producerId of Object.values(peer.producers)) if (producerId) this.media?.closeConsumersOf(producerId);
     this.peers = this.peers.filter((p) => p.id !== peerId);
     this.announce(`${peer.displayName} left.`);
   }
@@ -251,7 +272,7 @@ export class RoomModel {
     if (info.source === 'mic') peer.micMuted = info.paused;
     try {
       await this.started;
-      this.attach(await this.media.consume(info));
+      if (this.media) this.attach(await this.media.consume(info));
     } catch {
       // The producer or its member went away meanwhile; the matching event cleans up.
     }
@@ -260,7 +281,7 @@ export class RoomModel {
   private attach(remote: RemoteTrack): void {
     const peer = this.peer(remote.peerId);
     if (!peer || peer.producers[remote.source] !== remote.producerId) {
-      this.media.closeConsumer(remote.consumerId);
+      this.media?.closeConsumer(remote.consumerId);
       return;
     }
     this.consumerOwners.set(remote.consumerId, { peerId: remote.peerId, source: remote.source, track: remote.track });
@@ -269,14 +290,14 @@ export class RoomModel {
   }
 
   private dropProducer(peerId: string, producerId: string): void {
-    for (const consumerId of this.media.closeConsumersOf(producerId)) this.dropConsumer(consumerId);
+    for (const consumerId of this.media?.closeConsumersOf(producerId) ?? []) this.dropConsumer(consumerId);
     const peer = this.peer(peerId);
     if (!peer) return;
     for (const source of ['mic', 'camera'] as const) if (peer.producers[source] === producerId) delete peer.producers[source];
   }
 
   private dropConsumer(consumerId: string): void {
-    this.media.closeConsumer(consumerId);
+    this.media?.closeConsumer(consumerId);
     const owner = this.consumerOwners.get(consumerId);
     this.consumerOwners.delete(consumerId);
     const peer = owner && this.peer(owner.peerId);

@@ -1,0 +1,101 @@
+/// <reference lib="webworker" />
+// The frame-encryption worker: every outgoing audio/video frame is sealed here and every incoming one opened,
+// with the current group key's per-sender keys. Nothing unencrypted is ever passed on: without a key, outgoing
+// frames are dropped, and incoming frames that do not authenticate are dropped.
+import { MAX_CTR, clearBytes, frameHeader, openFrame, sealFrame, type SenderKey } from '@hearth/shared/crypto/frame';
+import { deriveSenderKey } from '@hearth/shared/crypto/keySchedule';
+import type { WorkerCommand, WorkerStats, TransformOptions } from './workerProtocol.js';
+
+interface Epoch {
+  epoch: number;
+  groupKey: Uint8Array;
+  senders: Map<string, Promise<SenderKey>>;
+  counter: number;
+}
+
+/** Old keys stay a moment for frames already in flight, then are forgotten. */
+const OLD_KEY_MS = 1500;
+const epochs = new Map<number, Epoch>();
+let current: Epoch | undefined;
+let selfId = '';
+const stats: WorkerStats = { encrypted: 0, decrypted: 0, dropped: 0, noKey: 0 };
+
+function senderKey(e: Epoch, id: string): Promise<SenderKey> {
+  let k = e.senders.get(id);
+  if (!k) {
+    k = deriveSenderKey(e.groupKey, e.epoch, id);
+    e.senders.set(id, k);
+  }
+  return k;
+}
+
+function install(epoch: number, groupKey: Uint8Array): void {
+  if (epochs.has(epoch)) return;
+  const e: Epoch = { epoch, groupKey, senders: new Map(), counter: 0 };
+  epochs.set(epoch, e);
+  const previous = current;
+  if (!current || epoch > current.epoch) current = e;
+  if (previous && previous !== current) setTimeout(() => epochs.delete(previous.epoch), OLD_KEY_MS);
+}
+
+function byKid(kid: number): Epoch | undefined {
+  let best: Epoch | undefined;
+  for (const e of epochs.values()) if ((e.epoch & 0xff) === kid && (!best || e.epoch > best.epoch)) best = e;
+  return best;
+}
+
+type Frame = RTCEncodedVideoFrame | RTCEncodedAudioFrame;
+const isKeyFrame = (f: Frame) => 'type' in f && f.type === 'key';
+
+function encryptor(kind: 'audio' | 'video') {
+  return async (frame: Frame, out: TransformStreamDefaultController<Frame>) => {
+    const e = current;
+    if (!e || e.counter > MAX_CTR) {
+      stats.noKey++;
+      return;
+    }
+    const ctr = e.counter++; // taken before any await: no two frames ever share (key, counter)
+    const sk = await senderKey(e, selfId);
+    frame.data = (await sealFrame(sk, e.epoch, ctr, new Uint8Array(frame.data), clearBytes(kind, isKeyFrame(frame)))).buffer as ArrayBuffer;
+    stats.encrypted++;
+    out.enqueue(frame);
+  };
+}
+
+function decryptor(kind: 'audio' | 'video', peerId: string) {
+  return async (frame: Frame, out: TransformStreamDefaultController<Frame>) => {
+    const data = new Uint8Array(frame.data);
+    const clear = clearBytes(kind, isKeyFrame(frame));
+    const h = frameHeader(data, clear);
+    const e = h && byKid(h.kid);
+    if (!e) {
+      stats.noKey++;
+      return;
+    }
+    const plain = await openFrame(await senderKey(e, peerId), data, clear);
+    if (!plain) {
+      stats.dropped++;
+      return;
+    }
+    frame.data = plain.buffer as ArrayBuffer;
+    stats.decrypted++;
+    out.enqueue(frame);
+  };
+}
+
+interface TransformEvent extends Event {
+  transformer: { readable: ReadableStream<Frame>; writable: WritableStream<Frame>; options: TransformOptions };
+}
+
+(self as unknown as { onrtctransform: (e: TransformEvent) => void }).onrtctransform = (event) => {
+  const { readable, writable, options } = event.transformer;
+  const transform = options.operation === 'encrypt' ? encryptor(options.kind) : decryptor(options.kind, options.peerId);
+  void readable.pipeThrough(new TransformStream<Frame, Frame>({ transform })).pipeTo(writable).catch(() => undefined);
+};
+
+self.onmessage = (event: MessageEvent<WorkerCommand>) => {
+  const cmd = event.data;
+  if (cmd.type === 'self') selfId = cmd.selfId;
+  else if (cmd.type === 'key') install(cmd.epoch, cmd.groupKey);
+  else if (cmd.type === 'stats') (self as unknown as Worker).postMessage({ type: 'stats', stats: { ...stats } });
+};

@@ -1,0 +1,19 @@
+/** Messages from the main thread to the frame worker. */
+export type WorkerCommand =
+  | { type: 'self'; selfId: string }
+  | { type: 'key'; epoch: number; groupKey: Uint8Array }
+  | { type: 'stats' };
+
+/** Options given to each RTCRtpScriptTransform. */
+export type TransformOptions =
+  | { operation: 'encrypt'; kind: 'audio' | 'video' }
+  | { operation: 'decrypt'; kind: 'audio' | 'video'; peerId: string };
+
+export interface WorkerStats {
+  encrypted: number;
+  decrypted: number;
+  /** Frames that did not authenticate (wrong key, altered). */
+  dropped: number;
+  /** Frames with no key for them (before the first key, or after being rekeyed out). */
+  noKey: number;
+}

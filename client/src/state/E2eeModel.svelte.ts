@@ -1,0 +1,72 @@
+import type { SignalingClient } from '../connection/SignalingClient.js';
+import type { KeyManager } from '../e2ee/KeyManager.js';
+import { messageFor } from './messages.js';
+
+export interface ChatLine {
+  id: number;
+  from: string;
+  text: string;
+  self: boolean;
+}
+
+/** What the room shows about encryption, and the encrypted chat and private notes. */
+export class E2eeModel {
+  epoch = $state(0);
+  safetyWords = $state<string[]>([]);
+  unverified = $state<string[]>([]);
+  alarm = $state<string | undefined>();
+  /** Facilitators: members not yet on the current key. */
+  pending = $state<string[]>([]);
+  chat = $state<ChatLine[]>([]);
+  /** Facilitators: private notes from members. */
+  notes = $state<ChatLine[]>([]);
+  error = $state<string | undefined>();
+  private next = 0;
+
+  constructor(
+    private readonly keys: KeyManager,
+    signaling: SignalingClient,
+  ) {
+    keys.onChange = () => this.refresh();
+    signaling.on('chat.message', (m) => {
+      void keys.openChat(m).then((text) => {
+        // A message that does not open (older key, altered) is not shown: there is nothing true to show.
+        if (text !== undefined) this.chat.push({ id: this.next++, from: keys.nameOf(m.from), text, self: false });
+      });
+    });
+    signaling.on('chat.note', (n) => {
+      const text = keys.openNote(n);
+      if (text !== undefined) this.notes.push({ id: this.next++, from: keys.nameOf(n.from), text, self: false });
+    });
+  }
+
+  async send(text: string): Promise<void> {
+    try {
+      await this.keys.sendChat(text);
+      this.chat.push({ id: this.next++, from: 'You', text, self: true });
+      this.error = undefined;
+    } catch (error) {
+      this.error = messageFor(error);
+    }
+  }
+
+  /** Sends a note only the facilitators can read; true when at least one received it. */
+  async sendNote(text: string): Promise<boolean> {
+    try {
+      const delivered = await this.keys.sendNote(text);
+      this.error = delivered > 0 ? undefined : 'No facilitator is in the session to receive it.';
+      return delivered > 0;
+    } catch (error) {
+      this.error = messageFor(error);
+      return false;
+    }
+  }
+
+  private refresh(): void {
+    this.epoch = this.keys.state.epoch;
+    this.safetyWords = this.keys.state.safetyWords;
+    this.unverified = this.keys.state.unverified;
+    this.alarm = this.keys.state.alarm;
+    this.pending = this.keys.pending();
+  }
+}

@@ -1,0 +1,91 @@
+// npm run bench: performance figures, side by side in one run (ratios), printed as tables. Not a test.
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import type { Page } from 'playwright-core';
+import { clearBytes, openFrame, sealFrame } from '@hearth/shared/crypto/frame';
+import { deriveSenderKey } from '@hearth/shared/crypto/keySchedule';
+import type { SessionHooks } from '../../server/src/room/Session.js';
+import { admitFromPanel, arrive, inbound, launchChromium, tileNames } from '../support/browser.js';
+import { sessionLinks } from '../support/links.js';
+import { eventually, sleep, startServer } from '../support/server.js';
+
+const REMOVALS = Number(process.env.BENCH_REMOVALS ?? 12);
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
+const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
+
+function table(title: string, header: string[], rows: (string | number)[][]): void {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  console.log(`\n${title}`);
+  for (const [i, r] of cells.entries()) {
+    console.log(`| ${r.map((c, j) => c.padEnd(widths[j]!)).join(' | ')} |`);
+    if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  }
+}
+
+async function frameCrypto(): Promise<void> {
+  const sk = await deriveSenderKey(new Uint8Array(32).fill(7), 1, 'bench');
+  const frame = crypto.getRandomValues(new Uint8Array(3200)); // a 640x480 VP8 delta frame is about this size
+  const n = 3000;
+  let t = performance.now();
+  for (let i = 0; i < n; i++) frame.slice();
+  const copy = (performance.now() - t) / n;
+  t = performance.now();
+  const sealed: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) sealed.push(await sealFrame(sk, 1, i, frame, clearBytes('video', false)));
+  const seal = (performance.now() - t) / n;
+  t = performance.now();
+  for (const s of sealed) await openFrame(sk, s, clearBytes('video', false));
+  const open = (performance.now() - t) / n;
+  table('Frame encryption, 3.2 KB frames (Node WebCrypto; browsers add the transform plumbing)', ['operation', 'µs per frame', 'ratio to a plain copy'], [
+    ['plain copy', fmt(copy * 1000), '1'],
+    ['seal (AES-128-GCM + header)', fmt(seal * 1000), fmt(seal / copy)],
+    ['open', fmt(open * 1000), fmt(open / copy)],
+    ['overhead bytes per frame', String(sealed[0]!.length - frame.length), '-'],
+  ]);
+}
+
+/** Time from the removal request until the removed page's decoded frames stop growing, and until its tile goes. */
+async function removalLockout(): Promise<void> {
+  const hooks: SessionHooks = { silentRemoval: true };
+  const server = await startServer({ clientDir: fileURLToPath(new URL('../../client/dist', import.meta.url)) }, { hooks });
+  const browser = await launchChromium();
+  const lockout: number[] = [];
+  const tileGone: number[] = [];
+  try {
+    const links = await sessionLinks(server);
+    const fay = await arrive(browser, links.facilitator, 'Fay');
+    for (let i = 0; i < REMOVALS; i++) {
+      const name = `Cal${i}`;
+      const cal: Page = await arrive(browser, links.member, name);
+      await admitFromPanel(fay, cal, name);
+      await eventually(async () => ((await inbound(cal, 'Fay', 'video'))?.framesDecoded ?? 0) > 10, 20_000, 'decoding');
+      await fay.getByRole('button', { name: `Remove ${name}` }).click();
+      const t0 = performance.now();
+      await fay.getByRole('button', { name: 'Confirm' }).click();
+      let last = (await inbound(cal, 'Fay', 'video'))?.framesDecoded ?? 0;
+      let lastChange = performance.now();
+      let gone: number | undefined;
+      while (performance.now() - t0 < 3000) {
+        const f = (await inbound(cal, 'Fay', 'video'))?.framesDecoded ?? 0;
+        if (f !== last) [last, lastChange] = [f, performance.now()];
+        if (gone === undefined && !(await tileNames(fay)).includes(name)) gone = performance.now() - t0;
+        await sleep(20);
+      }
+      lockout.push(lastChange - t0);
+      tileGone.push(gone ?? NaN);
+      await cal.context().close();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  table(`Removal to lockout, ${REMOVALS} removals in Chromium (a malicious server keeps forwarding to the removed page)`,
+    ['measure', 'p50 ms', 'p95 ms', 'max ms', 'p95 ratio to signaling'], [
+      ['removal shown to facilitator (signaling round trip)', fmt(pct(tileGone, 50)), fmt(pct(tileGone, 95)), fmt(Math.max(...tileGone)), '1'],
+      ['last frame the removed page decoded', fmt(pct(lockout, 50)), fmt(pct(lockout, 95)), fmt(Math.max(...lockout)), fmt(pct(lockout, 95) / pct(tileGone, 95))],
+    ]);
+}
+
+await frameCrypto();
+await removalLockout();

@@ -1,0 +1,138 @@
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSessionSecret, sessionLink } from '@hearth/shared';
+import type { SessionHooks } from '../../server/src/room/Session.js';
+import { admitFromPanel, arrive, inbound, launchChromium, tileNames } from '../support/browser.js';
+import { sessionLinks } from '../support/links.js';
+import { eventually, sleep, startServer, type TestServer } from '../support/server.js';
+
+const CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
+const hooks: SessionHooks = {};
+const relayed: { event: string; payload: unknown }[] = [];
+let server: TestServer;
+let browser: Browser;
+
+const frames = async (page: Page, name: string) => (await inbound(page, name, 'video'))?.framesDecoded ?? 0;
+const packets = async (page: Page, name: string) => (await inbound(page, name, 'video'))?.packetsReceived ?? 0;
+
+/** A facilitator and members, all admitted; returns their pages by name. */
+async function circle(members: { name: string; link?: string }[]) {
+  const links = await sessionLinks(server);
+  const pages = new Map<string, Page>([['Fay', await arrive(browser, links.facilitator, 'Fay')]]);
+  for (const m of members) {
+    const page = await arrive(browser, m.link?.replace('SESSION', links.session.sessionId).replace('TOKEN', links.session.member.token) ?? links.member, m.name);
+    pages.set(m.name, page);
+    await admitFromPanel(pages.get('Fay')!, page, m.name);
+  }
+  return { links, pages };
+}
+
+async function closeAll(pages: Map<string, Page>) {
+  for (const p of pages.values()) await p.context().close();
+}
+
+beforeAll(async () => {
+  server = await startServer({ clientDir: CLIENT_DIR }, { hooks });
+  // What the server sends, recorded as a curious operator could: chat must be unreadable here.
+  server.app.io.on('connection', (socket) => socket.onAnyOutgoing((event, payload) => relayed.push({ event, payload })));
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('end-to-end encryption in Chromium', () => {
+  it('a member holding a wrong key receives packets but decodes no frames, and the others are warned', async () => {
+    const wrong = sessionLink(server.url, 'SESSION', 'TOKEN', newSessionSecret());
+    const { pages } = await circle([{ name: 'Ben' }, { name: 'Eve', link: wrong }]);
+    const [fay, ben, eve] = ['Fay', 'Ben', 'Eve'].map((n) => pages.get(n)!) as [Page, Page, Page];
+    await eventually(async () => (await frames(ben, 'Fay')) > 10, 15_000, 'Ben decoding Fay');
+    await eventually(async () => (await packets(eve, 'Fay')) > 50, 15_000, 'packets reaching Eve');
+    await sleep(2000);
+    expect(await frames(eve, 'Fay')).toBe(0);
+    expect(await frames(eve, 'Ben')).toBe(0);
+    for (const page of [fay, ben]) {
+      await page.getByRole('alert').filter({ hasText: "Eve joined without this session's link" }).waitFor();
+    }
+    await closeAll(pages);
+  });
+
+  it('a key envelope altered by the server is refused, visibly, and nothing decodes with it', async () => {
+    hooks.relayEnvelope = (env) => {
+      const box = Buffer.from(env.box, 'base64url');
+      box[box.length - 1]! ^= 0x01;
+      return { ...env, box: box.toString('base64url') };
+    };
+    try {
+      const { pages } = await circle([{ name: 'Ben' }]);
+      const ben = pages.get('Ben')!;
+      await ben.getByRole('alert').filter({ hasText: 'A key envelope was altered on its way here' }).waitFor({ timeout: 15_000 });
+      await eventually(async () => (await packets(ben, 'Fay')) > 50, 15_000, 'packets reaching Ben');
+      expect(await frames(ben, 'Fay')).toBe(0);
+      await closeAll(pages);
+    } finally {
+      delete hooks.relayEnvelope;
+    }
+  });
+
+  it('chat reaches the members and the server relays only ciphertext; private notes reach only the facilitator', async () => {
+    const { pages } = await circle([{ name: 'Ben' }, { name: 'Cal' }]);
+    const [fay, ben, cal] = ['Fay', 'Ben', 'Cal'].map((n) => pages.get(n)!) as [Page, Page, Page];
+    await eventually(async () => (await fay.getByTestId('safety-words').count()) === 1, 10_000, 'keys');
+    const words = (p: Page) => p.getByTestId('safety-words').textContent();
+    await eventually(async () => (await words(ben)) === (await words(fay)) && (await words(cal)) === (await words(fay)), 10_000, 'same safety words');
+    expect(await cal.getByTestId('safety-words').textContent()).toBe(await fay.getByTestId('safety-words').textContent());
+
+    const secret = 'my sister visits on Sunday';
+    await ben.getByPlaceholder('Message to the group').fill(secret);
+    await ben.getByRole('button', { name: 'Send', exact: true }).click();
+    for (const page of [fay, cal]) await page.getByText(`Ben: ${secret}`).waitFor();
+    const note = 'I need to leave early today';
+    await ben.getByLabel('Private note to the facilitators').fill(note);
+    await ben.getByRole('button', { name: 'Send privately' }).click();
+    await fay.getByText(`Ben: ${note}`).waitFor();
+    await sleep(300);
+    expect(await cal.getByText(note).count()).toBe(0);
+
+    const chatEvents = relayed.filter((r) => r.event.startsWith('chat.'));
+    expect(chatEvents.length).toBeGreaterThanOrEqual(3); // two copies of the message, one note
+    const everything = JSON.stringify(relayed);
+    for (const plain of [secret, note, 'sister', 'leave early']) {
+      expect(everything).not.toContain(plain);
+      for (const c of chatEvents) {
+        const p = c.payload as { ciphertext?: string; box?: string };
+        expect(Buffer.from(p.ciphertext ?? p.box ?? '', 'base64url').toString('utf8')).not.toContain(plain);
+      }
+    }
+    await closeAll(pages);
+  });
+
+  it('a removed member whom a malicious server keeps feeding stops decoding within 1 s; the others go on', async () => {
+    hooks.silentRemoval = true;
+    try {
+      const { pages } = await circle([{ name: 'Ben' }, { name: 'Cal' }]);
+      const [fay, ben, cal] = ['Fay', 'Ben', 'Cal'].map((n) => pages.get(n)!) as [Page, Page, Page];
+      await eventually(async () => (await frames(cal, 'Fay')) > 10 && (await frames(cal, 'Ben')) > 10, 15_000, 'Cal decoding');
+      await fay.getByRole('button', { name: 'Remove Cal' }).click();
+      await fay.getByRole('button', { name: 'Confirm' }).click();
+      const removedAt = Date.now();
+      await eventually(async () => !(await tileNames(fay)).includes('Cal'), 2000, 'Cal gone for Fay');
+      await sleep(Math.max(0, removedAt + 1000 - Date.now()));
+      const at1s = { fay: await frames(cal, 'Fay'), ben: await frames(cal, 'Ben'), packets: await packets(cal, 'Fay') };
+      await sleep(2000);
+      expect(await frames(cal, 'Fay')).toBe(at1s.fay);
+      expect(await frames(cal, 'Ben')).toBe(at1s.ben);
+      expect(await packets(cal, 'Fay')).toBeGreaterThan(at1s.packets + 20); // the server did keep forwarding
+      const benFromFay = await frames(ben, 'Fay');
+      await sleep(1000);
+      expect(await frames(ben, 'Fay')).toBeGreaterThan(benFromFay + 5);
+      await fay.getByTestId('key-status').filter({ hasText: 'everyone present uses it' }).waitFor();
+      await closeAll(pages);
+    } finally {
+      delete hooks.silentRemoval;
+    }
+  });
+});
