@@ -60,6 +60,19 @@ describe('end-to-end encryption in Chromium', () => {
     await closeAll(pages);
   });
 
+  it('a browser that cannot encrypt frames is refused with a clear message, before it joins', async () => {
+    const links = await sessionLinks(server);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript('delete window.RTCRtpScriptTransform;');
+    await page.goto(links.member);
+    await page.getByLabel('Your name, as others will see it').fill('Old');
+    await page.getByRole('button', { name: 'Join' }).click();
+    await page.getByRole('heading', { name: /This browser cannot encrypt calls end to end/ }).waitFor();
+    expect(server.app.sessions.get(links.session.sessionId)!.roster().waiting).toEqual([]);
+    await context.close();
+  });
+
   it('a key envelope altered by the server is refused, visibly, and nothing decodes with it', async () => {
     hooks.relayEnvelope = (env) => {
       const box = Buffer.from(env.box, 'base64url');
@@ -85,6 +98,13 @@ describe('end-to-end encryption in Chromium', () => {
     const words = (p: Page) => p.getByTestId('safety-words').textContent();
     await eventually(async () => (await words(ben)) === (await words(fay)) && (await words(cal)) === (await words(fay)), 10_000, 'same safety words');
     expect(await cal.getByTestId('safety-words').textContent()).toBe(await fay.getByTestId('safety-words').textContent());
+    // A newcomer only ever holds keys made after it arrived: Cal never got the key Ben was first given.
+    type Held = { epoch: number; groupKey: number[] }[];
+    const held = (p: Page) => p.evaluate(() => (window as unknown as { __groupKeys: Held }).__groupKeys);
+    const [benKeys, calKeys] = [await held(ben), await held(cal)];
+    expect(Math.min(...calKeys.map((k) => k.epoch))).toBeGreaterThan(Math.min(...benKeys.map((k) => k.epoch)));
+    const benFirst = JSON.stringify(benKeys[0]!.groupKey);
+    expect(calKeys.map((k) => JSON.stringify(k.groupKey))).not.toContain(benFirst);
 
     const secret = 'my sister visits on Sunday';
     await ben.getByPlaceholder('Message to the group').fill(secret);
