@@ -16,7 +16,7 @@ const REFUSAL: Record<Actor, string> = {
   'waiting member': 'NOT_ADMITTED', 'removed member': 'INVALID_STATE', unauthenticated: 'INVALID_STATE',
 };
 
-interface Scene { circle: Circle; actor: Bot; victimId: string; waitingId: string }
+interface Scene { circle: Circle; actor: Bot; victimId: string; waitingId: string; otherId: string }
 
 let server: TestServer;
 beforeAll(async () => {
@@ -32,8 +32,13 @@ async function scene(actor: Actor): Promise<Scene> {
   const t = await victim.bot.ok('media.createTransport', { direction: 'send' });
   await victim.bot.ok('media.produce', { transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: BOT_RTP.audio });
   await victim.bot.ok('media.produce', { transportId: t.id, kind: 'video', source: 'camera', rtpParameters: BOT_RTP.video });
+  const other = await circle.member('Val');
+  // Talking stick with a time limit, Vic holding it: every turn action has something to change.
+  await circle.facilitator.bot.ok('facilitator.setTurnLimit', { seconds: 120 });
+  await circle.facilitator.bot.ok('facilitator.setTurnMode', { mode: 'stick' });
+  await victim.bot.ok('turn.request', {});
   const waiting = await circle.waiting('Wes');
-  const base = { circle, victimId: victim.selfId, waitingId: waiting.selfId };
+  const base = { circle, victimId: victim.selfId, waitingId: waiting.selfId, otherId: other.selfId };
   switch (actor) {
     case 'facilitator':
     case 'secretary':
@@ -79,6 +84,11 @@ function payload(action: ModerationAction, s: Scene): unknown {
     'facilitator.end': {},
     'facilitator.createInvite': { role: 'member', maxUses: 1, ttlMinutes: 5 },
     'facilitator.revokeInvite': { inviteId: s.circle.session.member.inviteId },
+    'facilitator.setTurnMode': { mode: 'open' },
+    'facilitator.passStick': { peerId: s.otherId },
+    'facilitator.takeStick': {},
+    'facilitator.extendTurn': { seconds: 60 },
+    'facilitator.setTurnLimit': { seconds: 30 },
   };
   return table[action];
 }
@@ -92,6 +102,7 @@ async function fingerprint(s: Scene) {
     roster: session.roster(),
     revoked: session.invites.isRevoked(s.circle.session.member.inviteId),
     paused: await pausedProducers(server.app),
+    turns: { ...session.floor.current, away: [] },
   };
 }
 

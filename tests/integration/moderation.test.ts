@@ -53,7 +53,7 @@ describe('waiting room', () => {
     expect(w2.bot.eventsOf('session.closing')).toEqual([{ code: 'DENIED', message: 'This group is full tonight.' }]);
     expect(await fay().ok('facilitator.admitAll', {})).toEqual({ admitted: 1 });
     await w1.bot.waitFor('session.admitted');
-    const after = await fay().waitFor('facilitator.roster', (r) => r.waiting.length === 0 && r.members.length === 2);
+    const after = await fay().waitFor('facilitator.roster', (r) => r.waiting.length === 0 && r.members.length === 2 && r.audit.length === 2);
     expect(after.audit.map((a) => `${a.actor} ${a.action} ${a.target ?? ''}`.trim())).toEqual([
       'Fay (facilitator) declined Wil', 'Fay (facilitator) admitted Wes',
     ]);

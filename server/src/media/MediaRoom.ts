@@ -28,6 +28,8 @@ async function asClientError<T>(op: () => Promise<T>): Promise<T> {
 export class MediaRoom implements RoomMedia {
   private readonly peers = new Map<string, PeerMedia>();
   private closed = false;
+  /** Whose audio is forwarded: everyone, or only these members (floor control). */
+  private audible: 'all' | ReadonlySet<string> = 'all';
 
   private constructor(
     private readonly slot: WorkerSlot,
@@ -112,7 +114,8 @@ export class MediaRoom implements RoomMedia {
     }
     const producer = await asClientError(() =>
       transport.produce({
-        kind, rtpParameters: rtpParameters as types.RtpParameters, paused, appData: { source },
+        kind, rtpParameters: rtpParameters as types.RtpParameters, paused: paused || this.floorHolds(peerId, kind),
+        appData: { source, selfPaused: paused },
         // A receiver without the current key cannot decode and keeps asking for key frames: at most one
         // request reaches the sender every 500 ms, however many receivers ask.
         keyFrameRequestDelay: kind === 'video' ? 500 : 0,
@@ -130,10 +133,30 @@ export class MediaRoom implements RoomMedia {
     this.producer(peerId, producerId).close();
   }
 
+  /** The member's own (or a facilitator's) mute. The floor may still hold the producer paused. */
   async setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void> {
     const producer = this.producer(peerId, producerId);
-    if (paused) await producer.pause();
-    else await producer.resume();
+    producer.appData.selfPaused = paused;
+    await this.applyPause(peerId, producer);
+  }
+
+  /**
+   * Floor control, as one intent: forward audio only from these members (or from everyone). Everyone else's
+   * microphone is paused at the server, whatever their client does.
+   */
+  async setAudible(audible: 'all' | ReadonlySet<string>): Promise<void> {
+    this.audible = audible;
+    for (const [peerId, peer] of this.peers) for (const p of peer.producers.values()) await this.applyPause(peerId, p);
+  }
+
+  private floorHolds(peerId: string, kind: MediaKind): boolean {
+    return kind === 'audio' && this.audible !== 'all' && !this.audible.has(peerId);
+  }
+
+  private async applyPause(peerId: string, producer: types.Producer): Promise<void> {
+    const paused = producer.appData.selfPaused === true || this.floorHolds(peerId, producer.kind);
+    if (paused && !producer.paused) await producer.pause();
+    if (!paused && producer.paused) await producer.resume();
   }
 
   async consume(peerId: string, producerId: string): Promise<ConsumeResult> {

@@ -1,5 +1,5 @@
 import {
-  ErrorCode, HearthError, type E2eeKey, type EventOf, type MediaKind, type MediaSource, type PeerInfo, type ProducerInfo, type Role,
+  ErrorCode, HearthError, isModerator, type E2eeKey, type EventOf, type MediaKind, type MediaSource, type PeerInfo, type ProducerInfo, type Role,
   type RosterMember, type RoomSnapshot, type ServerEventName,
 } from '@hearth/shared';
 import type { PeerOutbox, RoomMedia } from './ports.js';
@@ -147,6 +147,19 @@ export class Room {
     const m = this.member(peerId);
     m.cameraLocked = false;
     this.tellSelf(m, false);
+  }
+
+  /** Floor control: who may be heard besides the facilitators, who always may. */
+  async setSpeakers(speakers: 'all' | readonly string[]): Promise<void> {
+    if (speakers === 'all') return this.media.setAudible('all');
+    const audible = new Set(speakers);
+    for (const m of this.members.values()) if (isModerator(m.role)) audible.add(m.id);
+    await this.media.setAudible(audible);
+  }
+
+  /** Sends to every admitted member. */
+  sendAll<K extends ServerEventName>(event: K, payload: EventOf<K>): void {
+    for (const m of this.members.values()) m.outbox.send(event, payload);
   }
 
   /** mediasoup's score for a member's producer changed; the panel hears of it only when the bucket changes. */

@@ -8,6 +8,7 @@ import { AuditLog } from './AuditLog.js';
 import { InviteBook } from './InviteBook.js';
 import type { PeerOutbox } from './ports.js';
 import type { Room } from './Room.js';
+import { TurnFloor } from './TurnFloor.js';
 
 interface Participant {
   id: string;
@@ -63,6 +64,10 @@ export class Session {
   private keyEpoch = 0;
   private endedFlag = false;
   private rosterQueued = false;
+  /** A device keeps its participant id for the whole session, so a member who drops gets their turn back. */
+  private readonly idByDevice = new Map<string, string>();
+  private readonly lastReaction = new Map<string, number>();
+  readonly floor: TurnFloor;
   lastActivity = Date.now();
 
   constructor(
@@ -74,6 +79,7 @@ export class Session {
     private readonly hooks: SessionHooks = {},
   ) {
     room.onChange = () => this.pushRoster();
+    this.floor = new TurnFloor(room, (task) => void this.run(task).catch(() => undefined));
   }
 
   get ended(): boolean {
@@ -93,7 +99,7 @@ export class Session {
     return (id && this.participants.get(id)?.standing) || 'outside';
   }
 
-  arrive(a: Arrival): ArrivalResult {
+  async arrive(a: Arrival): Promise<ArrivalResult> {
     if (this.endedFlag) throw new HearthError(ErrorCode.SESSION_NOT_FOUND);
     if (!ROLES_BY_KIND[this.kind].includes(a.claims.role)) throw new HearthError(ErrorCode.TOKEN_INVALID, 'wrong role');
     if (this.bannedDevices.has(a.deviceId)) throw new HearthError(ErrorCode.REMOVED);
@@ -105,41 +111,44 @@ export class Session {
     this.invites.use(a.claims.inviteId, a.claims.maxUses, a.deviceId);
     if (previous) {
       // The same device again (a reload, a second tab): the newer connection takes the seat.
-      this.drop(previous);
+      await this.drop(previous);
       previous.outbox.close(ErrorCode.REPLACED);
     }
+    const id = this.idByDevice.get(a.deviceId) ?? randomBytes(9).toString('base64url');
+    this.idByDevice.set(a.deviceId, id);
     const p: Participant = {
-      id: randomBytes(9).toString('base64url'), displayName: a.displayName, role: a.claims.role, deviceId: a.deviceId,
+      id, displayName: a.displayName, role: a.claims.role, deviceId: a.deviceId,
       e2eeKey: a.e2eeKey, outbox: a.outbox, standing: 'waiting',
     };
     this.participants.set(p.id, p);
-    if (moderator || returning) return { selfId: p.id, role: p.role, admitted: true, room: this.enter(p) };
+    if (moderator || returning) return { selfId: p.id, role: p.role, admitted: true, room: await this.enter(p) };
     this.pushRoster();
     return { selfId: p.id, role: p.role, admitted: false };
   }
 
-  depart(id: string): void {
+  /** A connection goes: only if it is still the one holding that seat (a replaced one's late goodbye is not). */
+  async depart(id: string, outbox: PeerOutbox): Promise<void> {
     const p = this.participants.get(id);
-    if (p) this.drop(p);
+    if (p && p.outbox === outbox) await this.drop(p);
   }
 
-  admit(actorId: string, targetId: string): void {
+  async admit(actorId: string, targetId: string): Promise<void> {
     const target = this.target(actorId, targetId);
     if (target.standing !== 'waiting') throw new HearthError(ErrorCode.INVALID_STATE, 'not waiting');
-    target.outbox.send('session.admitted', this.enter(target));
+    target.outbox.send('session.admitted', await this.enter(target));
     this.record(actorId, 'admitted', target);
   }
 
-  admitAll(actorId: string): number {
+  async admitAll(actorId: string): Promise<number> {
     const waiting = [...this.participants.values()].filter((p) => p.standing === 'waiting');
-    for (const p of waiting) this.admit(actorId, p.id);
+    for (const p of waiting) await this.admit(actorId, p.id);
     return waiting.length;
   }
 
-  deny(actorId: string, targetId: string, message?: string): void {
+  async deny(actorId: string, targetId: string, message?: string): Promise<void> {
     const target = this.target(actorId, targetId);
     if (target.standing !== 'waiting') throw new HearthError(ErrorCode.INVALID_STATE, 'not waiting');
-    this.drop(target);
+    await this.drop(target);
     target.outbox.close(ErrorCode.DENIED, message);
     this.record(actorId, 'declined', target);
   }
@@ -176,25 +185,35 @@ export class Session {
   }
 
   /** Out, told why, and kept out: this device is banned and its seat is gone. */
-  remove(actorId: string, targetId: string, message?: string): void {
+  async remove(actorId: string, targetId: string, message?: string): Promise<void> {
     const target = this.target(actorId, targetId);
     const actor = this.participants.get(actorId)!;
     if (target.role === 'facilitator' && actor.role !== 'facilitator') throw new HearthError(ErrorCode.NOT_ALLOWED);
     this.bannedDevices.add(target.deviceId);
     this.admittedDevices.delete(target.deviceId);
+    this.idByDevice.delete(target.deviceId);
     this.record(actorId, 'removed', target);
+    await this.floor.apply({ type: 'removed', id: target.id });
     if (this.hooks.silentRemoval && target.standing === 'admitted') {
       this.participants.delete(target.id);
       this.room.leaveButKeepForwarding(target.id);
       return;
     }
-    this.drop(target);
+    await this.drop(target);
     target.outbox.close(ErrorCode.REMOVED, message);
   }
 
   /** Records an action that concerns no participant (invites). */
   recordAction(actorId: string, action: string): void {
     this.record(actorId, action);
+  }
+
+  /** A quiet reaction to everyone in the circle; at most one per member every 1.5 s. */
+  react(fromId: string, reaction: EventOf<'turn.reaction'>['reaction']): void {
+    const now = Date.now();
+    if (now - (this.lastReaction.get(fromId) ?? 0) < 1500) throw new HearthError(ErrorCode.RATE_LIMITED);
+    this.lastReaction.set(fromId, now);
+    this.room.sendAll('turn.reaction', { from: fromId, reaction });
   }
 
   /** Relays sealed group keys to the named admitted members; the server cannot open them. */
@@ -246,6 +265,7 @@ export class Session {
     this.endedFlag = true;
     for (const p of this.participants.values()) p.outbox.close(code);
     this.participants.clear();
+    this.floor.close();
     this.room.close();
   }
 
@@ -258,16 +278,21 @@ export class Session {
     };
   }
 
-  private enter(p: Participant): RoomSnapshot {
+  private async enter(p: Participant): Promise<RoomSnapshot> {
     p.standing = 'admitted';
     this.admittedDevices.add(p.deviceId);
-    return { ...this.room.join(p.id, p.displayName, p.role, p.e2eeKey, p.outbox), keyEpoch: this.keyEpoch };
+    const snapshot = { ...this.room.join(p.id, p.displayName, p.role, p.e2eeKey, p.outbox), keyEpoch: this.keyEpoch };
+    if (!isModerator(p.role)) await this.floor.apply({ type: 'joined', id: p.id });
+    p.outbox.send('turn.state', this.floor.view());
+    return snapshot;
   }
 
-  private drop(p: Participant): void {
+  private async drop(p: Participant): Promise<void> {
     this.participants.delete(p.id);
-    if (p.standing === 'admitted') this.room.leave(p.id);
-    else this.pushRoster();
+    if (p.standing === 'admitted') {
+      this.room.leave(p.id);
+      await this.floor.apply({ type: 'left', id: p.id });
+    } else this.pushRoster();
   }
 
   /** Another participant an actor may act on (not themselves). */

@@ -14,6 +14,8 @@ export interface RoomMedia {
   ): Promise<string>;
   closeProducer(peerId: string, producerId: string): void;
   setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void>;
+  /** Forward audio only from these members, or from everyone. */
+  setAudible(audible: 'all' | ReadonlySet<string>): Promise<void>;
   consume(peerId: string, producerId: string): Promise<ConsumeResult>;
   resumeConsumer(peerId: string, consumerId: string): Promise<void>;
   dump(): Promise<MediaDump>;

@@ -82,7 +82,7 @@ function serve(socket: HearthSocket, opts: GatewayOptions): void {
     }) as never);
   }
   socket.on('disconnect', () => {
-    leaveSession(conn).catch((err: unknown) => opts.log.error({ err }, 'leave on disconnect failed'));
+    leaveSession(conn, outbox).catch((err: unknown) => opts.log.error({ err }, 'leave on disconnect failed'));
   });
 }
 

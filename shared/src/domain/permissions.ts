@@ -28,6 +28,8 @@ export const MODERATION_ACTIONS = [
   'facilitator.stopCamera', 'facilitator.allowCamera',
   'facilitator.remove', 'facilitator.lock', 'facilitator.end',
   'facilitator.createInvite', 'facilitator.revokeInvite',
+  'facilitator.setTurnMode', 'facilitator.passStick', 'facilitator.takeStick', 'facilitator.extendTurn',
+  'facilitator.setTurnLimit',
 ] as const satisfies readonly ClientRequestName[];
 export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
 

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
-  B64, DeviceId, DisplayName, E2eeKey, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
+  B64, DeviceId, DisplayName, E2eeKey, ReactionSchema, TurnModeSchema, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
   RoomSnapshot, RtpCapabilities, RtpParameters, SessionId, SessionInfo,
 } from './common.js';
 
@@ -82,6 +82,16 @@ export const ClientRequests = {
     Strict({ delivered: Type.Integer() }),
   ),
 
+  // Turn taking. The server runs the machine (shared/src/domain/turns.ts) and decides who is heard.
+  /** Ask for the talking stick. */
+  'turn.request': request(Empty, Empty),
+  /** Withdraw a request. */
+  'turn.cancel': request(Empty, Empty),
+  /** Hand the stick on (in a go-around: pass, or done). `turn` guards against passing someone else's turn. */
+  'turn.pass': request(Strict({ turn: Type.Integer({ minimum: 0 }) }), Empty),
+  /** A quiet reaction (rate-limited per member). */
+  'turn.react': request(Strict({ reaction: ReactionSchema }), Empty),
+
   // Safety actions. Who may send each is in domain/permissions.ts (ROLE_ACTIONS); the server enforces it.
   /** Let one waiting member in. */
   'facilitator.admit': request(Strict({ peerId: Id }), Empty),
@@ -116,6 +126,19 @@ export const ClientRequests = {
   ),
   /** Revoke an invite: nobody new can arrive with it. */
   'facilitator.revokeInvite': request(Strict({ inviteId: Id }), Empty),
+  /** Open floor, talking stick, go-around or facilitator only. */
+  'facilitator.setTurnMode': request(Strict({ mode: TurnModeSchema }), Empty),
+  /** Hand the stick to a named member. */
+  'facilitator.passStick': request(Strict({ peerId: Id }), Empty),
+  /** Take the stick back (nobody holds it; facilitators can always speak). */
+  'facilitator.takeStick': request(Empty, Empty),
+  /** Give the current speaker more time. */
+  'facilitator.extendTurn': request(Strict({ seconds: Type.Integer({ minimum: 10, maximum: 600 }) }), Empty),
+  /** The per-turn time limit; 0 turns it off. */
+  'facilitator.setTurnLimit': request(
+    Strict({ seconds: Type.Union([Type.Literal(0), Type.Integer({ minimum: 5, maximum: 1800 })]) }),
+    Empty,
+  ),
 } as const;
 
 export type ClientRequestName = keyof typeof ClientRequests;

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { B64, DisplayName, FacilitatorNote, Id, PeerInfo, ProducerInfo, RoleSchema, RoomSnapshot } from './common.js';
+import { B64, DisplayName, FacilitatorNote, Id, PeerInfo, ProducerInfo, ReactionSchema, RoleSchema, RoomSnapshot, TurnModeSchema } from './common.js';
 import { ErrorCode } from './errors.js';
 
 const TrackState = Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('none')]);
@@ -36,6 +36,20 @@ export const Roster = Type.Object({
 });
 export type Roster = Static<typeof Roster>;
 
+/** Who has the floor. Times are the server's clock; `serverNow` lets clients show a countdown without trusting theirs. */
+export const TurnView = Type.Object({
+  mode: TurnModeSchema,
+  holder: Type.Union([Id, Type.Null()]),
+  queue: Type.Array(Id),
+  order: Type.Array(Id),
+  limitMs: Type.Union([Type.Integer(), Type.Null()]),
+  endsAt: Type.Union([Type.Integer(), Type.Null()]),
+  warnAt: Type.Union([Type.Integer(), Type.Null()]),
+  turn: Type.Integer(),
+  serverNow: Type.Integer(),
+});
+export type TurnView = Static<typeof TurnView>;
+
 /** Every event the server pushes. Waiting members receive only session.* events. No acks. */
 export const ServerEvents = {
   /** A waiting member was let in: here is the circle. */
@@ -58,6 +72,10 @@ export const ServerEvents = {
   'producer.paused': Type.Object({ producerId: Id, peerId: Id, paused: Type.Boolean() }),
   /** The server closed one of this member's consumers. */
   'consumer.closed': Type.Object({ consumerId: Id }),
+  /** The floor changed (mode, holder, queue, timer). */
+  'turn.state': TurnView,
+  /** Someone sent a quiet reaction. */
+  'turn.reaction': Type.Object({ from: Id, reaction: ReactionSchema }),
   /** A sealed group key for this member, from `from` (members accept it only from their key leader). */
   'e2ee.key': Type.Object({ from: Id, epoch: Type.Integer(), nonce: B64(32, 32), box: B64(16, 256) }),
   /** Facilitators only: a member now uses the key of `epoch`. */

@@ -18,15 +18,31 @@ function asActor<K extends ClientRequestName>(
 const done = {};
 const note = (message?: string) => message?.trim() || undefined;
 
-export const admit = asActor<'facilitator.admit'>((s, me, r) => (s.admit(me, r.peerId), done));
-export const admitAll = asActor<'facilitator.admitAll'>((s, me) => ({ admitted: s.admitAll(me) }));
-export const deny = asActor<'facilitator.deny'>((s, me, r) => (s.deny(me, r.peerId, note(r.message)), done));
+export const admit = asActor<'facilitator.admit'>(async (s, me, r) => (await s.admit(me, r.peerId), done));
+export const admitAll = asActor<'facilitator.admitAll'>(async (s, me) => ({ admitted: await s.admitAll(me) }));
+export const deny = asActor<'facilitator.deny'>(async (s, me, r) => (await s.deny(me, r.peerId, note(r.message)), done));
 export const mute = asActor<'facilitator.mute'>(async (s, me, r) => (await s.mute(me, r.peerId), done));
 export const askUnmute = asActor<'facilitator.askUnmute'>((s, me, r) => (s.askUnmute(me, r.peerId), done));
 export const muteAll = asActor<'facilitator.muteAll'>(async (s, me) => ({ muted: await s.muteAll(me) }));
 export const stopCamera = asActor<'facilitator.stopCamera'>((s, me, r) => (s.stopCamera(me, r.peerId), done));
 export const allowCamera = asActor<'facilitator.allowCamera'>((s, me, r) => (s.allowCamera(me, r.peerId), done));
-export const remove = asActor<'facilitator.remove'>((s, me, r) => (s.remove(me, r.peerId, note(r.message)), done));
+export const remove = asActor<'facilitator.remove'>(async (s, me, r) => (await s.remove(me, r.peerId, note(r.message)), done));
+export const setTurnMode = asActor<'facilitator.setTurnMode'>(async (s, me, r) => {
+  await s.floor.apply({ type: 'setMode', mode: r.mode });
+  s.recordAction(me, `set the floor to ${r.mode}`);
+  return done;
+});
+export const passStick = asActor<'facilitator.passStick'>(async (s, me, r) => {
+  if (!s.floor.current.members.includes(r.peerId)) throw new HearthError(ErrorCode.NOT_FOUND, 'not a member who takes turns');
+  await s.floor.apply({ type: 'passTo', id: r.peerId });
+  return done;
+});
+export const takeStick = asActor<'facilitator.takeStick'>(async (s) => (await s.floor.apply({ type: 'takeBack' }), done));
+export const extendTurn = asActor<'facilitator.extendTurn'>(async (s, _me, r) => (await s.floor.apply({ type: 'extend', ms: r.seconds * 1000 }), done));
+export const setTurnLimit = asActor<'facilitator.setTurnLimit'>(async (s, _me, r) => {
+  await s.floor.apply({ type: 'setLimit', ms: r.seconds === 0 ? null : r.seconds * 1000 });
+  return done;
+});
 export const lock = asActor<'facilitator.lock'>((s, me, r) => (s.lock(me, r.locked), done));
 export const revokeInvite = asActor<'facilitator.revokeInvite'>((s, me, r) => {
   s.invites.revoke(r.inviteId);

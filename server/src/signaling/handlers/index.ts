@@ -3,6 +3,7 @@ import { join, leave } from './session.js';
 import * as media from './media.js';
 import * as f from './facilitator.js';
 import * as e2ee from './e2ee.js';
+import * as turn from './turn.js';
 
 /** One small handler per request; the gateway looks them up here after parsing and authorizing. */
 export const HANDLERS: HandlerTable = {
@@ -20,6 +21,10 @@ export const HANDLERS: HandlerTable = {
   'e2ee.ack': e2ee.ack,
   'chat.send': e2ee.chat,
   'chat.note': e2ee.note,
+  'turn.request': turn.request,
+  'turn.cancel': turn.cancel,
+  'turn.pass': turn.pass,
+  'turn.react': turn.react,
   'facilitator.admit': f.admit,
   'facilitator.admitAll': f.admitAll,
   'facilitator.deny': f.deny,
@@ -33,4 +38,9 @@ export const HANDLERS: HandlerTable = {
   'facilitator.end': f.end,
   'facilitator.createInvite': f.createInvite,
   'facilitator.revokeInvite': f.revokeInvite,
+  'facilitator.setTurnMode': f.setTurnMode,
+  'facilitator.passStick': f.passStick,
+  'facilitator.takeStick': f.takeStick,
+  'facilitator.extendTurn': f.extendTurn,
+  'facilitator.setTurnLimit': f.setTurnLimit,
 };

@@ -1,4 +1,5 @@
 import { ErrorCode, HearthError } from '@hearth/shared';
+import type { PeerOutbox } from '../../room/ports.js';
 import type { Connection } from '../Connection.js';
 import type { Handler } from './types.js';
 
@@ -14,21 +15,21 @@ export const join: Handler<'session.join'> = async (ctx, req) => {
   ctx.conn.role = result.role;
   if (!ctx.isConnected()) {
     // The socket dropped while we were joining; its disconnect handler saw no seat. Undo here.
-    await leaveSession(ctx.conn);
+    await leaveSession(ctx.conn, ctx.outbox);
     throw new HearthError(ErrorCode.INVALID_STATE, 'disconnected');
   }
   return { ...result, session: { title: session.title, kind: session.kind } };
 };
 
 export const leave: Handler<'session.leave'> = async (ctx) => {
-  await leaveSession(ctx.conn);
+  await leaveSession(ctx.conn, ctx.outbox);
   return {};
 };
 
 /** Leaves the connection's session, if any; used by `session.leave` and on disconnect. Idempotent. */
-export async function leaveSession(conn: Connection): Promise<void> {
+export async function leaveSession(conn: Connection, outbox: PeerOutbox): Promise<void> {
   const { session, participantId } = conn;
   conn.clear();
   if (!session || !participantId) return;
-  await session.run(() => session.depart(participantId));
+  await session.run(() => session.depart(participantId, outbox));
 }
