@@ -1,6 +1,6 @@
 import { may, sessionLink, type ModerationAction, type Role, type Roster } from '@hearth/shared';
 import type { SignalingClient } from '../connection/SignalingClient.js';
-import { messageFor } from './messages.js';
+import { attempt } from './messages.js';
 
 /** The facilitator panel: the roster the server pushes, and the safety actions as commands. */
 export class FacilitatorModel {
@@ -47,12 +47,7 @@ export class FacilitatorModel {
     });
   }
 
-  private async act(command: () => Promise<unknown>): Promise<void> {
-    try {
-      await command();
-      this.error = undefined;
-    } catch (error) {
-      this.error = messageFor(error);
-    }
+  private act(command: () => Promise<unknown>): Promise<void> {
+    return attempt(command, (e) => (this.error = e));
   }
 }

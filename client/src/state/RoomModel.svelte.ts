@@ -7,6 +7,7 @@ import { MediaSession, type RemoteTrack } from '../media/MediaSession.js';
 import { KeyManager, canEncrypt } from '../e2ee/KeyManager.js';
 import { E2eeModel } from './E2eeModel.svelte.js';
 import { FacilitatorModel } from './FacilitatorModel.svelte.js';
+import { TurnModel } from './TurnModel.svelte.js';
 import { deviceId } from './link.js';
 import { messageFor } from './messages.js';
 
@@ -60,6 +61,7 @@ export class RoomModel {
   announcement = $state('');
   facilitator = $state<FacilitatorModel | undefined>();
   e2ee = $state<E2eeModel | undefined>();
+  readonly turns: TurnModel;
 
   private readonly signaling: SignalingClient;
   private keys: KeyManager | undefined;
@@ -74,6 +76,7 @@ export class RoomModel {
     private readonly link: LinkFragment,
   ) {
     this.signaling = new SignalingClient((state, reason) => this.onConnection(state, reason));
+    this.turns = new TurnModel(this.signaling, () => this.selfId, (text) => this.announce(text));
     this.signaling.on('session.admitted', (room) => void this.enter(room));
     this.signaling.on('session.closing', ({ code, message }) => this.close(code, message));
     this.signaling.on('self.updated', (u) => this.onSelfUpdated(u));
@@ -236,6 +239,7 @@ export class RoomModel {
   private teardown(): void {
     this.media?.close();
     this.keys?.close();
+    this.turns.close();
     this.signaling.close();
     this.localAudio?.stop();
     this.pending?.video?.stop();
@@ -306,6 +310,9 @@ export class RoomModel {
     if (owner.source === 'mic' && peer.audio === owner.track) peer.audio = undefined;
     if (owner.source === 'camera' && peer.video === owner.track) peer.video = undefined;
   }
+
+  /** A member's display name by id (for the turn bar and reactions). */
+  nameOf = (id: string): string => (id === this.selfId ? this.selfName : (this.peer(id)?.displayName ?? 'someone'));
 
   private peer(id: string): PeerView | undefined {
     return this.peers.find((p) => p.id === id);

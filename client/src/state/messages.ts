@@ -31,3 +31,13 @@ export function messageFor(error: unknown): string {
   if (code && code in ERROR_MESSAGES) return ERROR_MESSAGES[code];
   return 'Could not reach the server. Check your connection and try again.';
 }
+
+/** Runs a command and reports its failure (or clears it) in plain words. */
+export async function attempt(command: () => Promise<unknown>, report: (error: string | undefined) => void): Promise<void> {
+  try {
+    await command();
+    report(undefined);
+  } catch (error) {
+    report(messageFor(error));
+  }
+}
