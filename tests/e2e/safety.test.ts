@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admitFromPanel, arrive, inbound, launchChromium, tileNames } from '../support/browser.js';
+import { arrive, launchChromium, tileNames } from '../support/browser.js';
 import { sessionLinks } from '../support/links.js';
+import { audioPacketsOver, threeInACircle } from '../support/scene.js';
 import { eventually, sleep, startServer, type TestServer } from '../support/server.js';
-
 const CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
 
 let server: TestServer;
@@ -19,26 +19,12 @@ function notice(page: Page, text: string) {
   return page.getByRole('status').filter({ hasText: text }).waitFor();
 }
 
-/** Audio packets from `name` arriving at `page` over `ms`. */
-async function packetsFrom(page: Page, name: string, ms = 1500): Promise<number | undefined> {
-  const a = await inbound(page, name, 'audio');
-  await sleep(ms);
-  const b = await inbound(page, name, 'audio');
-  return a && b ? b.packetsReceived - a.packetsReceived : undefined;
-}
+const packetsFrom = (page: Page, name: string) => audioPacketsOver(page, name, 1500);
 
 beforeAll(async () => {
   server = await startServer({ clientDir: CLIENT_DIR });
   browser = await launchChromium();
-  links = await sessionLinks(server);
-  fay = await arrive(browser, links.facilitator, 'Fay');
-  ben = await arrive(browser, links.member, 'Ben');
-  cal = await arrive(browser, links.member, 'Cal');
-  await admitFromPanel(fay, ben, 'Ben');
-  await admitFromPanel(fay, cal, 'Cal');
-  for (const [page, others] of [[fay, ['Ben', 'Cal']], [ben, ['Fay', 'Cal']], [cal, ['Fay', 'Ben']]] as const) {
-    await eventually(async () => (await Promise.all(others.map((o) => inbound(page, o, 'audio')))).every(Boolean), 20_000, 'audio flowing');
-  }
+  ({ links, fay, ben, cal } = await threeInACircle(server, browser));
 });
 
 afterAll(async () => {

@@ -1,10 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admitFromPanel, arrive, inbound, launchChromium } from '../support/browser.js';
-import { sessionLinks } from '../support/links.js';
-import { eventually, sleep, startServer, type TestServer } from '../support/server.js';
-
+import { inbound, launchChromium } from '../support/browser.js';
+import { audioPacketsOver, threeInACircle } from '../support/scene.js';
+import { sleep, startServer, type TestServer } from '../support/server.js';
 const CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
 let server: TestServer;
 let browser: Browser;
@@ -14,12 +13,7 @@ let cal: Page;
 
 const audioPackets = async (page: Page, name: string) => (await inbound(page, name, 'audio'))?.packetsReceived ?? 0;
 
-/** Audio packets from `name` arriving at `page` over `ms`. */
-async function heard(page: Page, name: string, ms = 1200): Promise<number> {
-  const a = await audioPackets(page, name);
-  await sleep(ms);
-  return (await audioPackets(page, name)) - a;
-}
+const heard = (page: Page, name: string) => audioPacketsOver(page, name, 1200);
 
 /** Who `page` hears now, among `names` (measured from inbound audio, not from the UI). */
 async function whoIsHeard(page: Page, names: string[]): Promise<string[]> {
@@ -40,15 +34,7 @@ async function msUntilHeard(page: Page, name: string, start: number, limitMs: nu
 beforeAll(async () => {
   server = await startServer({ clientDir: CLIENT_DIR });
   browser = await launchChromium();
-  const links = await sessionLinks(server);
-  fay = await arrive(browser, links.facilitator, 'Fay');
-  ben = await arrive(browser, links.member, 'Ben');
-  cal = await arrive(browser, links.member, 'Cal');
-  await admitFromPanel(fay, ben, 'Ben');
-  await admitFromPanel(fay, cal, 'Cal');
-  for (const [page, others] of [[fay, ['Ben', 'Cal']], [ben, ['Fay', 'Cal']], [cal, ['Fay', 'Ben']]] as const) {
-    await eventually(async () => (await Promise.all(others.map((o) => heard(page, o, 600)))).every((n) => n > 2), 30_000, 'everyone heard');
-  }
+  ({ fay, ben, cal } = await threeInACircle(server, browser));
 });
 
 afterAll(async () => {

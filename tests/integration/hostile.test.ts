@@ -1,10 +1,9 @@
-import { ANY_KEY } from '../support/circle.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_REQUEST_NAMES, ErrorCode, ERROR_CODES } from '@hearth/shared';
 import { INVALID_REQUESTS, MALFORMED_FOR_ALL } from '../../shared/src/protocol/fixtures.js';
 import { Bot, BOT_RTP } from '../support/Bot.js';
-import { Circle } from '../support/circle.js';
-import { mediaTotals, startServer, type TestServer } from '../support/server.js';
+import { ANY_KEY, closeCircle, openCircle, type Circle } from '../support/circle.js';
+import { mediaTotals, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let circle: Circle;
@@ -36,13 +35,9 @@ async function stillWorks(pair: Awaited<ReturnType<typeof workingPair>>) {
 }
 
 beforeEach(async () => {
-  server = await startServer({}, { rateLimit: { burst: 1000, perSecond: 1000 } });
-  circle = await Circle.open(server);
+  ({ server, circle } = await openCircle({}, { rateLimit: { burst: 1000, perSecond: 1000 } }));
 });
-afterEach(async () => {
-  circle.close();
-  await server.close();
-});
+afterEach(() => closeCircle({ server, circle }));
 
 describe('malformed messages', () => {
   it('every malformed fixture of every request gets BAD_MESSAGE, changing nothing', async () => {
@@ -182,10 +177,8 @@ describe('protocol violations', () => {
 
 describe('rate limiting', () => {
   it('a flood gets RATE_LIMITED answers and does not disturb others', async () => {
-    circle.close();
-    await server.close();
-    server = await startServer({}, { rateLimit: { burst: 20, perSecond: 5 } });
-    circle = await Circle.open(server);
+    await closeCircle({ server, circle });
+    ({ server, circle } = await openCircle({}, { rateLimit: { burst: 20, perSecond: 5 } }));
     const pair = await workingPair();
     const flood = await connect();
     const acks = await Promise.all(Array.from({ length: 100 }, () => flood.raw('media.createTransport', { direction: 'send' })));

@@ -1,18 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ANY_KEY, Circle, createSession, newDeviceId } from '../support/circle.js';
-import { startServer, type TestServer } from '../support/server.js';
+import { ANY_KEY, Circle, closeCircle, createSession, newDeviceId, openCircle } from '../support/circle.js';
+import type { TestServer } from '../support/server.js';
 
 let server: TestServer;
 let circle: Circle;
 
 beforeEach(async () => {
-  server = await startServer();
-  circle = await Circle.open(server);
+  ({ server, circle } = await openCircle());
 });
-afterEach(async () => {
-  circle.close();
-  await server.close();
-});
+afterEach(() => closeCircle({ server, circle }));
 
 async function tryJoin(token: string, sessionId = circle.session.sessionId, deviceId = newDeviceId()) {
   const bot = await circle.connect();

@@ -1,20 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BOT_RTP, type Bot } from '../support/Bot.js';
-import { ANY_KEY, Circle, newDeviceId } from '../support/circle.js';
-import { eventually, mediaTotals, pausedProducers, startServer, type TestServer } from '../support/server.js';
+import { ANY_KEY, closeCircle, newDeviceId, openCircle, type Circle } from '../support/circle.js';
+import { eventually, mediaTotals, pausedProducers, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let circle: Circle;
 const fay = () => circle.facilitator.bot;
 
 beforeEach(async () => {
-  server = await startServer();
-  circle = await Circle.open(server);
+  ({ server, circle } = await openCircle());
 });
-afterEach(async () => {
-  circle.close();
-  await server.close();
-});
+afterEach(() => closeCircle({ server, circle }));
 
 async function send(bot: Bot, sources: ('mic' | 'camera')[] = ['mic', 'camera']) {
   const t = await bot.ok('media.createTransport', { direction: 'send' });
@@ -173,13 +169,11 @@ describe('removal and ending', () => {
 
 describe('privacy of the logs', () => {
   it('a whole session with names, notes and titles leaves none of them in the server log', async () => {
-    circle.close();
-    await server.close();
+    await closeCircle({ server, circle });
     const lines: string[] = [];
     const { Writable } = await import('node:stream');
     const stream = new Writable({ write: (chunk, _enc, cb) => { lines.push(String(chunk)); cb(); } });
-    server = await startServer({ logLevel: 'debug' }, { logStream: stream });
-    circle = await Circle.open(server);
+    ({ server, circle } = await openCircle({ logLevel: 'debug' }, { logStream: stream }));
     const ann = await circle.member('Annabel Secretname');
     await send(ann.bot);
     await fay().ok('facilitator.mute', { peerId: ann.selfId });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BOT_RTP, type Bot } from '../support/Bot.js';
-import { Circle } from '../support/circle.js';
-import { pausedProducers, startServer, type TestServer } from '../support/server.js';
+import { closeCircle, openCircle, type Circle } from '../support/circle.js';
+import { pausedProducers, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let circle: Circle;
@@ -15,13 +15,9 @@ async function mic(bot: Bot): Promise<string> {
 const paused = async () => (await pausedProducers(server.app)).sort();
 
 beforeEach(async () => {
-  server = await startServer();
-  circle = await Circle.open(server);
+  ({ server, circle } = await openCircle());
 });
-afterEach(async () => {
-  circle.close();
-  await server.close();
-});
+afterEach(() => closeCircle({ server, circle }));
 
 describe('the server decides who is heard', () => {
   it('in stick mode only the holder (and facilitators) are forwarded; open floor forwards everyone again', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { E2eeKey, ResponseOf, RoomSnapshot, SessionKind } from '@hearth/shared';
 import { bindPublicKey, newKeyPair, newSessionSecretBytes, sodiumReady, toB64, type KeyPair } from './e2eeKeys.js';
 import { Bot } from './Bot.js';
-import type { TestServer } from './server.js';
+import { startServer, type TestServer } from './server.js';
 
 export interface CreatedSession {
   sessionId: string;
@@ -106,3 +106,18 @@ export class Circle {
 
 /** A well-formed key for tests that do not exercise encryption (the server cannot check bindings anyway). */
 export const ANY_KEY: E2eeKey = { publicKey: 'A'.repeat(43), binding: 'B'.repeat(43) };
+
+/** A fresh server with a facilitator's session in it: what most integration tests start from. */
+export async function openCircle(
+  overrides: Parameters<typeof startServer>[0] = {},
+  opts: Parameters<typeof startServer>[1] = {},
+): Promise<{ server: TestServer; circle: Circle }> {
+  const server = await startServer(overrides, opts);
+  return { server, circle: await Circle.open(server) };
+}
+
+/** Closes what openCircle made. */
+export async function closeCircle(f: { server: TestServer; circle: Circle }): Promise<void> {
+  f.circle.close();
+  await f.server.close();
+}
