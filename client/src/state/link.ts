@@ -1,4 +1,4 @@
-import { parseLinkFragment, type LinkFragment } from '@hearth/shared';
+import { parseLinkFragment, randomId, type LinkFragment } from '@hearth/shared';
 
 const KEY = (sessionId: string) => `hearth.link.${sessionId}`;
 
@@ -25,8 +25,7 @@ export function readSessionLink(sessionId: string): LinkFragment | undefined {
 export function deviceId(): string {
   let id = localStorage.getItem('hearth.device');
   if (!id) {
-    const bytes = crypto.getRandomValues(new Uint8Array(18));
-    id = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_');
+    id = randomId(18);
     localStorage.setItem('hearth.device', id);
   }
   return id;

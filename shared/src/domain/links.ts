@@ -20,10 +20,14 @@ export function parseLinkFragment(hash: string): LinkFragment | undefined {
   return token && secret ? { token, secret } : undefined;
 }
 
+/** `bytes` random bytes as base64url without padding (browser and Node alike). */
+export function randomId(bytes: number): string {
+  let s = '';
+  for (const b of crypto.getRandomValues(new Uint8Array(bytes))) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
 /** A fresh session secret: 32 random bytes, base64url. */
 export function newSessionSecret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return randomId(32);
 }

@@ -1,26 +1,9 @@
-import type { Handler } from './types.js';
+import { asActor } from './types.js';
 
 // Key envelopes, acknowledgements, chat and private notes: opaque blobs (schema-bounded in size) relayed to named
 // admitted members. The server cannot read any of them and keeps none.
 
-export const distribute: Handler<'e2ee.distribute'> = async ({ conn }, req) => {
-  const { session, selfId } = conn.seat();
-  return { delivered: await session.run(() => session.distributeKeys(selfId, req)) };
-};
-
-export const ack: Handler<'e2ee.ack'> = async ({ conn }, req) => {
-  const { session, selfId } = conn.seat();
-  await session.run(() => session.keyAcknowledged(selfId, req.epoch));
-  return {};
-};
-
-export const chat: Handler<'chat.send'> = async ({ conn }, req) => {
-  const { session, selfId } = conn.seat();
-  await session.run(() => session.relayChat(selfId, req));
-  return {};
-};
-
-export const note: Handler<'chat.note'> = async ({ conn }, req) => {
-  const { session, selfId } = conn.seat();
-  return { delivered: await session.run(() => session.relayNotes(selfId, req)) };
-};
+export const distribute = asActor<'e2ee.distribute'>((s, me, r) => ({ delivered: s.distributeKeys(me, r) }));
+export const ack = asActor<'e2ee.ack'>((s, me, r) => (s.keyAcknowledged(me, r.epoch), {}));
+export const chat = asActor<'chat.send'>((s, me, r) => (s.relayChat(me, r), {}));
+export const note = asActor<'chat.note'>((s, me, r) => ({ delivered: s.relayNotes(me, r) }));

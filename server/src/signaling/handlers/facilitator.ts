@@ -1,19 +1,8 @@
-import { ErrorCode, HearthError, ROLES_BY_KIND, type ClientRequestName, type RequestOf, type ResponseOf } from '@hearth/shared';
-import type { Session } from '../../room/Session.js';
-import type { Handler } from './types.js';
+import { ErrorCode, HearthError, ROLES_BY_KIND } from '@hearth/shared';
+import { asActor, type Handler } from './types.js';
 
 // Safety actions. The gateway has already checked the sender's role against ROLE_ACTIONS; each action runs in
 // the session's queue, where its target is looked up by the session (never trusted from the payload).
-
-/** A handler that runs `act` as the sender, inside the session's queue. */
-function asActor<K extends ClientRequestName>(
-  act: (session: Session, actorId: string, req: RequestOf<K>) => ResponseOf<K> | Promise<ResponseOf<K>>,
-): Handler<K> {
-  return async ({ conn }, req) => {
-    const { session, selfId } = conn.seat();
-    return session.run(() => act(session, selfId, req));
-  };
-}
 
 const done = {};
 const note = (message?: string) => message?.trim() || undefined;

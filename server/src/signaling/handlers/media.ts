@@ -1,58 +1,26 @@
-import type { Handler } from './types.js';
+import { asActor } from './types.js';
 
-// Every media command runs in the room's queue: a consume can never interleave with the close of the
-// producer it names, nor a produce with the member's leave.
+// Every media command runs in the session's queue (asActor): a consume can never interleave with the close of
+// the producer it names, nor a produce with the member's leave.
 
-export const setRtpCapabilities: Handler<'media.setRtpCapabilities'> = async ({ conn }, req) => {
-  const { session, selfId: peerId } = conn.seat();
-  const room = session.room;
-  await room.run(() => room.media.setRtpCapabilities(peerId, req.rtpCapabilities));
-  return {};
-};
+const done = {};
 
-export const createTransport: Handler<'media.createTransport'> = async ({ conn }, req) => {
-  const { session, selfId: peerId } = conn.seat();
-  const room = session.room;
-  return room.run(() => room.media.createTransport(peerId, req.direction));
-};
-
-export const connectTransport: Handler<'media.connectTransport'> = async ({ conn }, req) => {
-  const { session, selfId: peerId } = conn.seat();
-  const room = session.room;
-  await room.run(() => room.media.connectTransport(peerId, req.transportId, req.dtlsParameters));
-  return {};
-};
-
-export const produce: Handler<'media.produce'> = async ({ conn }, req) => {
-  const { session, selfId: peerId } = conn.seat();
-  const room = session.room;
-  const producerId = await room.run(() => room.produce(peerId, req.transportId, req.kind, req.source, req.rtpParameters));
-  return { producerId };
-};
-
-export const closeProducer: Handler<'media.closeProducer'> = async ({ conn }, req) => {
-  const { session, selfId: peerId } = conn.seat();
-  const room = session.room;
-  await room.run(() => room.closeProducer(peerId, req.producerId));
-  return {};
-};
-
-export const setProducerPaused: Handler<'media.setProducerPaused'> = async ({ conn }, req) => {
-  const { session, selfId: peerId } = conn.seat();
-  const room = session.room;
-  await room.run(() => room.setProducerPaused(peerId, req.producerId, req.paused));
-  return {};
-};
-
-export const consume: Handler<'media.consume'> = async ({ conn }, req) => {
-  const { session, selfId: peerId } = conn.seat();
-  const room = session.room;
-  return room.run(() => room.media.consume(peerId, req.producerId));
-};
-
-export const resumeConsumer: Handler<'media.resumeConsumer'> = async ({ conn }, req) => {
-  const { session, selfId: peerId } = conn.seat();
-  const room = session.room;
-  await room.run(() => room.media.resumeConsumer(peerId, req.consumerId));
-  return {};
-};
+export const setRtpCapabilities = asActor<'media.setRtpCapabilities'>((s, me, r) => (s.room.media.setRtpCapabilities(me, r.rtpCapabilities), done));
+export const createTransport = asActor<'media.createTransport'>((s, me, r) => s.room.media.createTransport(me, r.direction));
+export const connectTransport = asActor<'media.connectTransport'>(async (s, me, r) => {
+  await s.room.media.connectTransport(me, r.transportId, r.dtlsParameters);
+  return done;
+});
+export const produce = asActor<'media.produce'>(async (s, me, r) => ({
+  producerId: await s.room.produce(me, r.transportId, r.kind, r.source, r.rtpParameters),
+}));
+export const closeProducer = asActor<'media.closeProducer'>((s, me, r) => (s.room.closeProducer(me, r.producerId), done));
+export const setProducerPaused = asActor<'media.setProducerPaused'>(async (s, me, r) => {
+  await s.room.setProducerPaused(me, r.producerId, r.paused);
+  return done;
+});
+export const consume = asActor<'media.consume'>((s, me, r) => s.room.media.consume(me, r.producerId));
+export const resumeConsumer = asActor<'media.resumeConsumer'>(async (s, me, r) => {
+  await s.room.media.resumeConsumer(me, r.consumerId);
+  return done;
+});

@@ -1,28 +1,9 @@
-import type { Handler } from './types.js';
+import { asActor } from './types.js';
 
 // A member's own turn requests. The machine ignores what does not apply (a facilitator asking for the stick,
 // a pass from someone who no longer holds it), so these never fail for being out of date.
 
-export const request: Handler<'turn.request'> = async ({ conn }) => {
-  const { session, selfId } = conn.seat();
-  await session.run(() => session.floor.apply({ type: 'request', id: selfId }));
-  return {};
-};
-
-export const cancel: Handler<'turn.cancel'> = async ({ conn }) => {
-  const { session, selfId } = conn.seat();
-  await session.run(() => session.floor.apply({ type: 'cancel', id: selfId }));
-  return {};
-};
-
-export const pass: Handler<'turn.pass'> = async ({ conn }, req) => {
-  const { session, selfId } = conn.seat();
-  await session.run(() => session.floor.apply({ type: 'pass', id: selfId, turn: req.turn }));
-  return {};
-};
-
-export const react: Handler<'turn.react'> = async ({ conn }, req) => {
-  const { session, selfId } = conn.seat();
-  await session.run(() => session.react(selfId, req.reaction));
-  return {};
-};
+export const request = asActor<'turn.request'>(async (s, me) => (await s.floor.apply({ type: 'request', id: me }), {}));
+export const cancel = asActor<'turn.cancel'>(async (s, me) => (await s.floor.apply({ type: 'cancel', id: me }), {}));
+export const pass = asActor<'turn.pass'>(async (s, me, r) => (await s.floor.apply({ type: 'pass', id: me, turn: r.turn }), {}));
+export const react = asActor<'turn.react'>((s, me, r) => (s.react(me, r.reaction), {}));
