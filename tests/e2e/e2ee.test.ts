@@ -91,6 +91,28 @@ describe('end-to-end encryption in Chromium', () => {
     }
   });
 
+  it('a replayed old envelope cannot roll a member back to an older key', async () => {
+    const benIds = () => server.app.sessions.list().flatMap((x) => x.roster().members).filter((m) => m.displayName === 'Ben').map((m) => m.id);
+    let first: Parameters<NonNullable<SessionHooks['relayEnvelope']>>[0] | undefined;
+    hooks.relayEnvelope = (env) => {
+      if (!benIds().includes(env.to)) return env;
+      first ??= env;
+      return first; // every later key for Ben is swapped for his first one
+    };
+    try {
+      const { pages } = await circle([{ name: 'Ben' }, { name: 'Cal' }]);
+      const ben = pages.get('Ben')!;
+      await sleep(1500);
+      type Held = { epoch: number }[];
+      const epochs = (await ben.evaluate(() => (window as unknown as { __groupKeys: Held }).__groupKeys)).map((k) => k.epoch);
+      expect(first).toBeDefined();
+      expect(epochs).toEqual([first!.epoch]);
+      await closeAll(pages);
+    } finally {
+      delete hooks.relayEnvelope;
+    }
+  });
+
   it('chat reaches the members and the server relays only ciphertext; private notes reach only the facilitator', async () => {
     const { pages } = await circle([{ name: 'Ben' }, { name: 'Cal' }]);
     const [fay, ben, cal] = ['Fay', 'Ben', 'Cal'].map((n) => pages.get(n)!) as [Page, Page, Page];
