@@ -2,3 +2,4 @@ export * from './frame.js';
 export * from './keySchedule.js';
 export * from './keys.js';
 export { SAFETY_WORDS } from './words.js';
+export * from './membership.js';

@@ -38,34 +38,77 @@ export async function deriveChatKey(groupKey: Uint8Array, epoch: number): Promis
   return crypto.subtle.importKey('raw', m as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt']);
 }
 
+/** How many safety words are shown: 8 words of 8 bits each, 64 bits (see docs/e2ee.md on grinding). */
+export const SAFETY_WORD_COUNT = 8;
+
 /**
- * Five words every member computes alike when everyone holds the same group key and sees the same member keys.
- * Read aloud and compared, a mismatch means someone is in the middle.
+ * Safety words every member computes alike when everyone holds the same group key and sees the same signed
+ * members. Input: the group key of the epoch at which the present set of signed members was first keyed (the
+ * caller keeps it, so rekeys that do not change who is present keep the words), and each signed member's
+ * id, role and public key in roster (arrival) order. A server does not know the group key, so it cannot grind
+ * keys whose words match; 64 bits are shown.
  */
-export async function safetyWords(groupKey: Uint8Array, epoch: number, members: { id: string; publicKey: string }[]): Promise<string[]> {
+export async function safetyWords(
+  groupKey: Uint8Array, epoch: number, members: readonly { id: string; role: string; publicKey: string }[],
+): Promise<string[]> {
   const secret = await hkdf(groupKey, epoch, 'safety', 32);
-  const list = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((m) => `${m.id}:${m.publicKey}`).join('|');
-  const label = te.encode(`hearth/safety/v1|${epoch}|`);
-  const input = new Uint8Array(label.length + secret.length + te.encode(list).length);
+  const list = te.encode(members.map((m) => `${m.id}:${m.role}:${m.publicKey}`).join('|'));
+  const label = te.encode('hearth/safety/v2|');
+  const input = new Uint8Array(label.length + secret.length + list.length);
   input.set(label);
   input.set(secret, label.length);
-  input.set(te.encode(list), label.length + secret.length);
+  input.set(list, label.length + secret.length);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', input as BufferSource));
-  return [...digest.subarray(0, 5)].map((b) => SAFETY_WORDS[b]!);
+  return [...digest.subarray(0, SAFETY_WORD_COUNT)].map((b) => SAFETY_WORDS[b]!);
 }
 
-/** Encrypts a chat message with the current chat key. */
-export async function sealChat(key: CryptoKey, text: string): Promise<{ nonce: Uint8Array; ciphertext: Uint8Array }> {
+/** Who sent a chat message, under which key, and its place in that sender's sequence (replays are refused). */
+export interface ChatHeader {
+  epoch: number;
+  senderId: string;
+  counter: number;
+}
+
+const chatAad = (h: Omit<ChatHeader, 'counter'>) => te.encode(`hearth/chat/v2|${h.epoch >>> 0}|${h.senderId}`);
+
+/**
+ * Encrypts a chat message with the epoch's chat key. The sender id and epoch are the authenticated data (the
+ * server cannot reattribute a message or move it to another epoch); the sender's counter travels inside.
+ */
+export async function sealChat(key: CryptoKey, h: ChatHeader, text: string): Promise<{ nonce: Uint8Array; ciphertext: Uint8Array }> {
+  const body = te.encode(text);
+  const plain = new Uint8Array(4 + body.length);
+  new DataView(plain.buffer).setUint32(0, h.counter >>> 0);
+  plain.set(body, 4);
   const nonce = crypto.getRandomValues(new Uint8Array(12));
-  const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce as BufferSource }, key, te.encode(text) as BufferSource));
+  const ciphertext = new Uint8Array(
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce as BufferSource, additionalData: chatAad(h) as BufferSource }, key, plain as BufferSource),
+  );
   return { nonce, ciphertext };
 }
 
-export async function openChat(key: CryptoKey, nonce: Uint8Array, ciphertext: Uint8Array): Promise<string | undefined> {
+/** Opens a chat message said to be from `senderId` under `epoch`; undefined if it does not authenticate. */
+export async function openChat(
+  key: CryptoKey, h: Omit<ChatHeader, 'counter'>, nonce: Uint8Array, ciphertext: Uint8Array,
+): Promise<{ counter: number; text: string } | undefined> {
   try {
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce as BufferSource }, key, ciphertext as BufferSource);
-    return new TextDecoder().decode(plain);
+    const plain = new Uint8Array(
+      await crypto.subtle.decrypt({ name: 'AES-GCM', iv: nonce as BufferSource, additionalData: chatAad(h) as BufferSource }, key, ciphertext as BufferSource),
+    );
+    if (plain.length < 4) return undefined;
+    return { counter: new DataView(plain.buffer).getUint32(0), text: new TextDecoder().decode(plain.subarray(4)) };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * An acknowledgement that proves its sender holds the epoch's group key: HMAC-SHA-256 under
+ * HKDF(group key, epoch, "ack") over "hearth/ack/v1|epoch|member id". Facilitators verify it with their own copy.
+ */
+export async function ackTag(groupKey: Uint8Array, epoch: number, memberId: string): Promise<Uint8Array> {
+  const raw = await hkdf(groupKey, epoch, 'ack', 32);
+  const key = await crypto.subtle.importKey('raw', raw as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const msg = te.encode(`hearth/ack/v1|${epoch >>> 0}|${memberId}`);
+  return new Uint8Array(await crypto.subtle.sign('HMAC', key, msg as BufferSource));
 }

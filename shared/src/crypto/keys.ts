@@ -117,15 +117,31 @@ export function openGroupKey(
   return { epoch, groupKey };
 }
 
-/** A private note for one facilitator: crypto_box from the member to them. */
-export function sealNote(text: string, recipientPk: Bytes, senderSk: Bytes): { nonce: Bytes; box: Bytes } {
-  const nonce = sodium.randombytes_buf(sodium.crypto_box_NONCEBYTES);
-  return { nonce, box: sodium.crypto_box_easy(te.encode(text), nonce, recipientPk, senderSk) };
+/**
+ * A private note's own key, one per (sender, recipient) pair: BLAKE2b-256 keyed with the X25519 shared secret of
+ * the two key pairs, over "hearth/note/v1|from|to". Notes never share a key or a format with key envelopes.
+ */
+function noteKey(fromId: string, toId: string, otherPk: Bytes, ownSk: Bytes): Bytes {
+  const shared = sodium.crypto_box_beforenm(otherPk, ownSk);
+  return sodium.crypto_generichash(32, te.encode(`hearth/note/v1|${fromId}|${toId}`), shared);
 }
 
-export function openNote(box: Bytes, nonce: Bytes, senderPk: Bytes, recipientSk: Bytes): string | undefined {
+export interface NoteParties {
+  fromId: string;
+  toId: string;
+}
+
+/** A private note for one facilitator: XSalsa20-Poly1305 under the pair's note key. */
+export function sealNote(text: string, parties: NoteParties, recipientPk: Bytes, senderSk: Bytes): { nonce: Bytes; box: Bytes } {
+  const nonce = sodium.randombytes_buf(sodium.crypto_secretbox_NONCEBYTES);
+  const key = noteKey(parties.fromId, parties.toId, recipientPk, senderSk);
+  return { nonce, box: sodium.crypto_secretbox_easy(te.encode(text), nonce, key) };
+}
+
+export function openNote(box: Bytes, nonce: Bytes, parties: NoteParties, senderPk: Bytes, recipientSk: Bytes): string | undefined {
   try {
-    return new TextDecoder().decode(sodium.crypto_box_open_easy(box, nonce, senderPk, recipientSk));
+    const key = noteKey(parties.fromId, parties.toId, senderPk, recipientSk);
+    return new TextDecoder().decode(sodium.crypto_secretbox_open_easy(box, nonce, key));
   } catch {
     return undefined;
   }

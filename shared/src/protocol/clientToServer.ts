@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
   B64, DeviceId, DisplayName, E2eeKey, ReactionSchema, TurnModeSchema, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
-  RoomSnapshot, RtpCapabilities, RtpParameters, SessionId, SessionInfo,
+  RoomSnapshot, RtpCapabilities, RtpParameters, SessionId, SessionInfo, Signature,
 } from './common.js';
 
 const Empty = Type.Object({}, { additionalProperties: false });
@@ -24,7 +24,11 @@ export const ClientRequests = {
    * until a facilitator admits them (then `session.admitted` arrives). Identity comes from the token.
    */
   'session.join': request(
-    Strict({ sessionId: SessionId, token: InviteToken, displayName: DisplayName, deviceId: DeviceId, e2eeKey: E2eeKey }),
+    Strict({
+      sessionId: SessionId, token: InviteToken, displayName: DisplayName, deviceId: DeviceId, e2eeKey: E2eeKey,
+      /** A moderator's own certificate (signed in its browser with the key from its link). */
+      certificate: Type.Optional(Signature),
+    }),
     Strict({
       selfId: Id, role: RoleSchema, session: SessionInfo, admitted: Type.Boolean(), room: Type.Optional(RoomSnapshot),
     }),
@@ -61,7 +65,10 @@ export const ClientRequests = {
   'media.resumeConsumer': request(Strict({ consumerId: Id }), Empty),
 
   // End-to-end encryption. The server relays these as opaque, size-limited blobs to named admitted members.
-  /** The key leader hands a new group key to each member, one sealed envelope each. */
+  /**
+   * The key leader hands a new group key to each member, one sealed envelope each. Refused unless the sender is
+   * the leader by the shared rule (domain/leader.ts) and `epoch` is exactly the session's current epoch + 1.
+   */
   'e2ee.distribute': request(
     Strict({
       epoch: Type.Integer({ minimum: 1, maximum: 0xffffffff }),
@@ -69,8 +76,11 @@ export const ClientRequests = {
     }),
     Strict({ delivered: Type.Integer() }),
   ),
-  /** This member now sends and receives with the key of `epoch` (facilitators see who has switched). */
-  'e2ee.ack': request(Strict({ epoch: Type.Integer({ minimum: 1, maximum: 0xffffffff }) }), Empty),
+  /**
+   * This member now sends and receives with the key of `epoch`; `tag` proves it (an HMAC under that key, see
+   * keySchedule.ackTag), so facilitators count it only if it verifies. Only the current epoch is accepted.
+   */
+  'e2ee.ack': request(Strict({ epoch: Type.Integer({ minimum: 1, maximum: 0xffffffff }), tag: B64(43, 43) }), Empty),
   /** A chat message for the circle, encrypted with the group's chat key. Never stored. */
   'chat.send': request(
     Strict({ epoch: Type.Integer({ minimum: 1, maximum: 0xffffffff }), nonce: B64(16, 16), ciphertext: B64(22, 8192) }),
@@ -93,10 +103,13 @@ export const ClientRequests = {
   'turn.react': request(Strict({ reaction: ReactionSchema }), Empty),
 
   // Safety actions. Who may send each is in domain/permissions.ts (ROLE_ACTIONS); the server enforces it.
-  /** Let one waiting member in. */
-  'facilitator.admit': request(Strict({ peerId: Id }), Empty),
-  /** Let everyone waiting in. */
-  'facilitator.admitAll': request(Empty, Strict({ admitted: Type.Integer() })),
+  /** Let one waiting member in, with the certificate the facilitator's browser signed for their key. */
+  'facilitator.admit': request(Strict({ peerId: Id, certificate: Type.Optional(Signature) }), Empty),
+  /** Let everyone waiting in; `certificates` are the facilitator's signatures for those it saw waiting. */
+  'facilitator.admitAll': request(
+    Strict({ certificates: Type.Optional(Type.Array(Strict({ peerId: Id, certificate: Signature }), { maxItems: 50 })) }),
+    Strict({ admitted: Type.Integer() }),
+  ),
   /** Turn a waiting member away, with an optional note they will read. */
   'facilitator.deny': request(Strict({ peerId: Id, message: Type.Optional(FacilitatorNote) }), Empty),
   /** Mute a member; they cannot unmute themselves until a facilitator asks them to. */
@@ -110,7 +123,10 @@ export const ClientRequests = {
   /** Allow a member to turn their camera on again. */
   'facilitator.allowCamera': request(Strict({ peerId: Id }), Empty),
   /** Remove someone: disconnected, told why, and kept out with the same link or device. */
-  'facilitator.remove': request(Strict({ peerId: Id, message: Type.Optional(FacilitatorNote) }), Empty),
+  'facilitator.remove': request(
+    Strict({ peerId: Id, message: Type.Optional(FacilitatorNote), revocation: Type.Optional(Signature) }),
+    Empty,
+  ),
   /** Lock (no new arrivals) or unlock the session. */
   'facilitator.lock': request(Strict({ locked: Type.Boolean() }), Empty),
   /** End the session for everyone. */

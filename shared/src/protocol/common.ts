@@ -3,7 +3,7 @@ import { ROLES, SESSION_KINDS } from '../domain/permissions.js';
 import { TURN_MODES } from '../domain/turns.js';
 
 /** Bump on any incompatible change to a message below. Sent in the socket.io handshake (`auth`). */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Largest socket.io packet the server accepts, in bytes (checked before parsing). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -89,6 +89,12 @@ export const E2eeKey = Type.Object(
 );
 export type E2eeKey = Static<typeof E2eeKey>;
 
+/**
+ * An Ed25519 signature by the session signing key (64 bytes, base64url): a certificate over (session, member id,
+ * role, public key) or a revocation of a removed member's key. See shared/src/crypto/membership.ts.
+ */
+export const Signature = B64(86, 86);
+
 /** A producer as other members learn of it. */
 export const ProducerInfo = Type.Object({
   id: Id,
@@ -104,7 +110,11 @@ export const PeerInfo = Type.Object({
   id: Id,
   displayName: DisplayName,
   role: RoleSchema,
+  /** Arrival order in the circle (the server's roster order; the key-leader rule reads it). */
+  seq: Type.Integer({ minimum: 0 }),
   e2eeKey: E2eeKey,
+  /** The facilitator-signed certificate of this member's key, if one was given (browsers verify it). */
+  certificate: Type.Optional(Signature),
   producers: Type.Array(ProducerInfo),
 });
 export type PeerInfo = Static<typeof PeerInfo>;
@@ -113,8 +123,12 @@ export type PeerInfo = Static<typeof PeerInfo>;
 export const RoomSnapshot = Type.Object({
   routerRtpCapabilities: Type.Record(Type.String(), Type.Unknown()),
   peers: Type.Array(PeerInfo),
+  /** This member as the others see it (its arrival number, and the certificate the server holds for it). */
+  self: PeerInfo,
   /** The newest key epoch relayed in this session: a new key leader continues above it (metadata only). */
   keyEpoch: Type.Integer({ minimum: 0 }),
+  /** Signed revocations of removed members' keys, so a late arrival never seals a key to them either. */
+  revocations: Type.Array(Type.Object({ publicKey: B64(43, 43), revocation: Signature }), { maxItems: 500 }),
 });
 export type RoomSnapshot = Static<typeof RoomSnapshot>;
 

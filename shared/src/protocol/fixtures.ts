@@ -12,12 +12,14 @@ const dev = 'device-0123456789abcdef';
 const k43 = 'A'.repeat(43);
 const e2eeKey = { publicKey: k43, binding: 'B'.repeat(43) };
 const n32 = 'N'.repeat(32);
+const sig = 'S'.repeat(86);
 
 export const VALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'session.join': [
     { sessionId: sid, token: jwt, displayName: 'Ann', deviceId: dev, e2eeKey },
     { sessionId: 'a'.repeat(64), token: jwt, displayName: 'Zoë 🌱 K.', deviceId: 'd'.repeat(64), e2eeKey },
     { sessionId: sid, token: jwt, displayName: 'x'.repeat(40), deviceId: dev, e2eeKey },
+    { sessionId: sid, token: jwt, displayName: 'Fay', deviceId: dev, e2eeKey, certificate: sig },
   ],
   'session.leave': [{}],
   'media.setRtpCapabilities': [{ rtpCapabilities: { codecs: [opus], headerExtensions: [] } }, { rtpCapabilities: {} }],
@@ -32,7 +34,7 @@ export const VALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'media.consume': [{ producerId: 'p-1_2' }],
   'media.resumeConsumer': [{ consumerId: 'c1' }],
   'e2ee.distribute': [{ epoch: 1, envelopes: [{ to: 'p1', nonce: n32, box: 'X'.repeat(120) }] }],
-  'e2ee.ack': [{ epoch: 1 }, { epoch: 0xffffffff }],
+  'e2ee.ack': [{ epoch: 1, tag: k43 }, { epoch: 0xffffffff, tag: k43 }],
   'chat.send': [{ epoch: 2, nonce: 'n'.repeat(16), ciphertext: 'c'.repeat(40) }],
   'chat.note': [{ notes: [{ to: 'f1', nonce: n32, box: 'b'.repeat(60) }] }],
   'turn.request': [{}],
@@ -44,15 +46,15 @@ export const VALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'facilitator.takeStick': [{}],
   'facilitator.extendTurn': [{ seconds: 60 }],
   'facilitator.setTurnLimit': [{ seconds: 0 }, { seconds: 5 }, { seconds: 120 }],
-  'facilitator.admit': [{ peerId: 'p1' }],
-  'facilitator.admitAll': [{}],
+  'facilitator.admit': [{ peerId: 'p1' }, { peerId: 'p1', certificate: sig }],
+  'facilitator.admitAll': [{}, { certificates: [{ peerId: 'p1', certificate: sig }] }],
   'facilitator.deny': [{ peerId: 'p1' }, { peerId: 'p1', message: 'Please join next week.' }, { peerId: 'p1', message: '' }],
   'facilitator.mute': [{ peerId: 'p1' }],
   'facilitator.askUnmute': [{ peerId: 'p1' }],
   'facilitator.muteAll': [{}],
   'facilitator.stopCamera': [{ peerId: 'p1' }],
   'facilitator.allowCamera': [{ peerId: 'p1' }],
-  'facilitator.remove': [{ peerId: 'p1' }, { peerId: 'p1', message: 'x'.repeat(300) }],
+  'facilitator.remove': [{ peerId: 'p1' }, { peerId: 'p1', message: 'x'.repeat(300) }, { peerId: 'p1', revocation: sig }],
   'facilitator.lock': [{ locked: true }, { locked: false }],
   'facilitator.end': [{}],
   'facilitator.createInvite': [
@@ -109,7 +111,7 @@ export const INVALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
     { epoch: 1, envelopes: [{ to: 'p1', nonce: 'short', box: 'X'.repeat(120) }] },
     { epoch: 1, envelopes: [{ to: 'p1', nonce: n32, box: 'not base64!' }] },
   ],
-  'e2ee.ack': [{}, { epoch: -1 }, { epoch: 1.5 }],
+  'e2ee.ack': [{}, { epoch: 1 }, { epoch: -1, tag: k43 }, { epoch: 1.5, tag: k43 }, { epoch: 1, tag: 'short' }],
   'chat.send': [{ epoch: 2, text: 'plaintext never travels' }, { epoch: 2, nonce: 'n'.repeat(16), ciphertext: 'c'.repeat(8193) }],
   'chat.note': [{ notes: [] }, { notes: [{ to: 'f1', text: 'hi' }] }],
   'turn.request': [{ for: 'p2' }],
@@ -121,8 +123,8 @@ export const INVALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'facilitator.takeStick': [{ peerId: 'p1' }],
   'facilitator.extendTurn': [{}, { seconds: 5 }, { seconds: 601 }],
   'facilitator.setTurnLimit': [{}, { seconds: 3 }, { seconds: 1801 }, { seconds: -1 }],
-  'facilitator.admit': [{}, { peerId: '' }, { peerId: 'p1', all: true }],
-  'facilitator.admitAll': [{ peerId: 'p1' }],
+  'facilitator.admit': [{}, { peerId: '' }, { peerId: 'p1', all: true }, { peerId: 'p1', certificate: 'S'.repeat(85) }],
+  'facilitator.admitAll': [{ peerId: 'p1' }, { certificates: [{ peerId: 'p1' }] }],
   'facilitator.deny': [{}, { peerId: 'p1', message: 'x'.repeat(301) }, { peerId: 'p1', message: 3 }],
   'facilitator.mute': [{}, { peerId: 'p 1' }],
   'facilitator.askUnmute': [{}, { peerId: ['p1'] }],
@@ -143,19 +145,23 @@ export const INVALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'facilitator.revokeInvite': [{}, { inviteId: '' }],
 };
 
-const peer = { id: 'a1', displayName: 'Ann', role: 'member', e2eeKey: { publicKey: 'A'.repeat(43), binding: 'B'.repeat(43) }, producers: [] };
+const peer = { id: 'a1', displayName: 'Ann', role: 'member', seq: 2, e2eeKey: { publicKey: 'A'.repeat(43), binding: 'B'.repeat(43) }, producers: [] };
+const self = { ...peer, id: 's1', seq: 3, certificate: 'S'.repeat(86) };
 export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
-  'session.admitted': [{ routerRtpCapabilities: { codecs: [] }, peers: [peer], keyEpoch: 4 }],
+  'session.admitted': [
+    { routerRtpCapabilities: { codecs: [] }, peers: [peer], self, keyEpoch: 4, revocations: [] },
+    { routerRtpCapabilities: {}, peers: [], self, keyEpoch: 0, revocations: [{ publicKey: 'A'.repeat(43), revocation: 'S'.repeat(86) }] },
+  ],
   'session.closing': [{ code: 'INTERNAL' }, { code: 'REMOVED', message: 'We will talk tomorrow.' }],
   'self.updated': [{ micLocked: true, cameraLocked: false, askedToUnmute: false }],
   'facilitator.roster': [{
     locked: false,
-    waiting: [{ id: 'w1', displayName: 'Wes' }],
+    waiting: [{ id: 'w1', displayName: 'Wes', e2eeKey: { publicKey: 'A'.repeat(43), binding: 'B'.repeat(43) } }],
     members: [{ id: 'a1', displayName: 'Ann', role: 'facilitator', mic: 'on', camera: 'none', micLocked: false, cameraLocked: false, quality: 'good' }],
     audit: [{ at: '2026-11-23T10:00:00.000Z', actor: 'Ann (facilitator)', action: 'admitted', target: 'Wes' }],
   }],
   'peer.joined': [peer],
-  'peer.left': [{ peerId: 'a1' }],
+  'peer.left': [{ peerId: 'a1' }, { peerId: 'a1', revocation: 'S'.repeat(86) }],
   'producer.added': [{ id: 'p1', peerId: 'a1', kind: 'audio', source: 'mic', paused: false }],
   'producer.closed': [{ producerId: 'p1', peerId: 'a1' }],
   'producer.paused': [{ producerId: 'p1', peerId: 'a1', paused: true }],
@@ -166,7 +172,7 @@ export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
   ],
   'turn.reaction': [{ from: 'a1', reaction: 'metoo' }],
   'e2ee.key': [{ from: 'f1', epoch: 3, nonce: 'N'.repeat(32), box: 'X'.repeat(120) }],
-  'e2ee.acked': [{ peerId: 'a1', epoch: 3 }],
+  'e2ee.acked': [{ peerId: 'a1', epoch: 3, tag: 'T'.repeat(43) }],
   'chat.message': [{ from: 'a1', epoch: 3, nonce: 'n'.repeat(16), ciphertext: 'c'.repeat(40) }],
   'chat.note': [{ from: 'a1', nonce: 'N'.repeat(32), box: 'b'.repeat(60) }],
 };

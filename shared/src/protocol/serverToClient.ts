@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { B64, DisplayName, FacilitatorNote, Id, PeerInfo, ProducerInfo, ReactionSchema, RoleSchema, RoomSnapshot, TurnModeSchema } from './common.js';
+import { B64, DisplayName, E2eeKey, Signature, FacilitatorNote, Id, PeerInfo, ProducerInfo, ReactionSchema, RoleSchema, RoomSnapshot, TurnModeSchema } from './common.js';
 import { ErrorCode } from './errors.js';
 
 const TrackState = Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('none')]);
@@ -30,7 +30,8 @@ export type RosterMember = Static<typeof RosterMember>;
 /** The facilitator panel's whole state, pushed to facilitators whenever it changes. */
 export const Roster = Type.Object({
   locked: Type.Boolean(),
-  waiting: Type.Array(Type.Object({ id: Id, displayName: DisplayName })),
+  /** Each waiting member's key, so the facilitator's browser can sign the one it admits. */
+  waiting: Type.Array(Type.Object({ id: Id, displayName: DisplayName, e2eeKey: E2eeKey })),
   members: Type.Array(RosterMember),
   audit: Type.Array(AuditEntry),
 });
@@ -62,8 +63,11 @@ export const ServerEvents = {
   'facilitator.roster': Roster,
   /** Someone entered the circle. */
   'peer.joined': PeerInfo,
-  /** Someone left or was disconnected for good. Their producers are gone too. */
-  'peer.left': Type.Object({ peerId: Id }),
+  /**
+   * Someone left or was disconnected for good. Their producers are gone too. A removal carries the remover's
+   * signed revocation of their key.
+   */
+  'peer.left': Type.Object({ peerId: Id, revocation: Type.Optional(Signature) }),
   /** A member started sending a track. */
   'producer.added': ProducerInfo,
   /** A member stopped sending a track (consumers of it are closed by the server). */
@@ -79,7 +83,7 @@ export const ServerEvents = {
   /** A sealed group key for this member, from `from` (members accept it only from their key leader). */
   'e2ee.key': Type.Object({ from: Id, epoch: Type.Integer(), nonce: B64(32, 32), box: B64(16, 256) }),
   /** Facilitators only: a member now uses the key of `epoch`. */
-  'e2ee.acked': Type.Object({ peerId: Id, epoch: Type.Integer() }),
+  'e2ee.acked': Type.Object({ peerId: Id, epoch: Type.Integer(), tag: B64(43, 43) }),
   /** An encrypted chat message from a member of the circle. */
   'chat.message': Type.Object({ from: Id, epoch: Type.Integer(), nonce: B64(16, 16), ciphertext: B64(22, 8192) }),
   /** Facilitators only: a private note sealed to this facilitator. */
