@@ -33,7 +33,7 @@ export const VALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'media.setProducerPaused': [{ producerId: 'p1', paused: true }, { producerId: 'p1', paused: false }],
   'media.consume': [{ producerId: 'p-1_2' }],
   'media.resumeConsumer': [{ consumerId: 'c1' }],
-  'e2ee.distribute': [{ epoch: 1, envelopes: [{ to: 'p1', nonce: n32, box: 'X'.repeat(120) }] }],
+  'e2ee.distribute': [{ epoch: 1, envelopes: [{ to: 'p1', nonce: n32, box: 'X'.repeat(120) }] }, { epoch: 2, envelopes: [] }],
   'e2ee.ack': [{ epoch: 1, tag: k43 }, { epoch: 0xffffffff, tag: k43 }],
   'chat.send': [{ epoch: 2, nonce: 'n'.repeat(16), ciphertext: 'c'.repeat(40) }],
   'chat.note': [{ notes: [{ to: 'f1', nonce: n32, box: 'b'.repeat(60) }] }],
@@ -106,7 +106,7 @@ export const INVALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'media.resumeConsumer': [{}, { consumerId: null }],
   'e2ee.distribute': [
     { epoch: 0, envelopes: [{ to: 'p1', nonce: n32, box: 'X'.repeat(120) }] },
-    { epoch: 1, envelopes: [] },
+    { epoch: 1 },
     { epoch: 1, envelopes: [{ to: 'p1', nonce: n32, box: 'X'.repeat(257) }] },
     { epoch: 1, envelopes: [{ to: 'p1', nonce: 'short', box: 'X'.repeat(120) }] },
     { epoch: 1, envelopes: [{ to: 'p1', nonce: n32, box: 'not base64!' }] },
