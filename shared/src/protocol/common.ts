@@ -128,7 +128,7 @@ export const RoomSnapshot = Type.Object({
   /** The newest key epoch relayed in this session: a new key leader continues above it (metadata only). */
   keyEpoch: Type.Integer({ minimum: 0 }),
   /** Signed revocations of removed members' keys, so a late arrival never seals a key to them either. */
-  revocations: Type.Array(Type.Object({ publicKey: B64(43, 43), revocation: Signature }), { maxItems: 500 }),
+  revocations: Type.Array(Type.Object({ peerId: Id, publicKey: B64(43, 43), revocation: Signature }), { maxItems: 500 }),
 });
 export type RoomSnapshot = Static<typeof RoomSnapshot>;
 

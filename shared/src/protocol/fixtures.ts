@@ -150,7 +150,7 @@ const self = { ...peer, id: 's1', seq: 3, certificate: 'S'.repeat(86) };
 export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
   'session.admitted': [
     { routerRtpCapabilities: { codecs: [] }, peers: [peer], self, keyEpoch: 4, revocations: [] },
-    { routerRtpCapabilities: {}, peers: [], self, keyEpoch: 0, revocations: [{ publicKey: 'A'.repeat(43), revocation: 'S'.repeat(86) }] },
+    { routerRtpCapabilities: {}, peers: [], self, keyEpoch: 0, revocations: [{ peerId: 'r1', publicKey: 'A'.repeat(43), revocation: 'S'.repeat(86) }] },
   ],
   'session.closing': [{ code: 'INTERNAL' }, { code: 'REMOVED', message: 'We will talk tomorrow.' }],
   'self.updated': [{ micLocked: true, cameraLocked: false, askedToUnmute: false }],
