@@ -17,11 +17,12 @@ const frames = async (page: Page, name: string) => (await inbound(page, name, 'v
 const packets = async (page: Page, name: string) => (await inbound(page, name, 'video'))?.packetsReceived ?? 0;
 
 /** A facilitator and members, all admitted; returns their pages by name. */
-async function circle(members: { name: string; link?: string }[]) {
+type Links = Awaited<ReturnType<typeof sessionLinks>>;
+async function circle(members: { name: string; link?: (links: Links) => string }[]) {
   const links = await sessionLinks(server);
   const pages = new Map<string, Page>([['Fay', await arrive(browser, links.facilitator, 'Fay')]]);
   for (const m of members) {
-    const page = await arrive(browser, m.link?.replace('SESSION', links.session.sessionId).replace('TOKEN', links.session.member.token) ?? links.member, m.name);
+    const page = await arrive(browser, m.link?.(links) ?? links.member, m.name);
     pages.set(m.name, page);
     await admitFromPanel(pages.get('Fay')!, page, m.name);
   }
@@ -46,7 +47,9 @@ afterAll(async () => {
 
 describe('end-to-end encryption in Chromium', () => {
   it('a member holding a wrong key receives packets but decodes no frames, and the others are warned', async () => {
-    const wrong = sessionLink(server.url, 'SESSION', 'TOKEN', newSessionSecret());
+    // The right invite and signing key, but another session secret: the key's binding cannot verify.
+    const wrong = (l: Links) =>
+      sessionLink(server.url, l.session.sessionId, { token: l.session.member.token, secret: newSessionSecret(), signingPublicKey: l.signingPublicKey });
     const { pages } = await circle([{ name: 'Ben' }, { name: 'Eve', link: wrong }]);
     const [fay, ben, eve] = ['Fay', 'Ben', 'Eve'].map((n) => pages.get(n)!) as [Page, Page, Page];
     await eventually(async () => (await frames(ben, 'Fay')) > 10, 15_000, 'Ben decoding Fay');

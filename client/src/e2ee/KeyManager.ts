@@ -1,122 +1,158 @@
 import {
-  bindPublicKey, deriveChatKey, fromB64, newKeyPair, openChat, openGroupKey, openNote, safetyWords, sealChat, sealGroupKey,
-  sealNote, sodiumReady, toB64, verifyBinding, type KeyPair,
+  ackTag, deriveChatKey, fromB64, openChat, openGroupKey, openNote, safetyWords, sealChat, sealGroupKey, sealNote,
+  signCertificate, signRevocation, sodiumReady, toB64,
 } from '@hearth/shared/crypto';
-import { isModerator, type E2eeKey, type EventOf, type PeerInfo, type Role } from '@hearth/shared';
+import { isModerator, type EventOf, type LinkFragment, type PeerInfo, type RoomSnapshot } from '@hearth/shared';
 import type { SignalingClient } from '../connection/SignalingClient.js';
+import { GroupRoster } from './GroupRoster.js';
+import { loadIdentity, type Identity } from './identity.js';
 import type { TransformOptions, WorkerCommand } from './workerProtocol.js';
-
-interface Member {
-  id: string;
-  displayName: string;
-  role: Role;
-  wire: E2eeKey;
-  /** Set only when the key's binding to the session secret verifies. */
-  publicKey: Uint8Array | undefined;
-}
 
 export interface KeyState {
   epoch: number;
   safetyWords: string[];
-  /** Members whose key does not verify: they get no group key, and their keys are never trusted. */
+  /** Names of members whose key is not bound to this session's link. */
   unverified: string[];
-  /** Something an attacker did that we caught (an altered envelope, a key from the wrong member). */
+  /** Names of members with the link whom no facilitator admitted to the encrypted group (or who were removed). */
+  outside: string[];
+  /** This browser is in the circle but not (yet) in the encrypted group. */
+  selfOutside: boolean;
+  /** Something an attacker did that we caught, or a key that could not be handed out. */
   alarm: string | undefined;
 }
 
 /** Whether this browser can encrypt frames (RTCRtpScriptTransform). There is no unencrypted fallback. */
 export const canEncrypt = (): boolean => typeof (globalThis as { RTCRtpScriptTransform?: unknown }).RTCRtpScriptTransform === 'function';
 
+const KEEP_EPOCHS = 4;
+const RETRIES = 3;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 /**
- * The main-thread half of end-to-end encryption (see docs/e2ee.md): our key pair and its binding, the members'
- * verified keys, who the key leader is, making and handing out group keys (as leader), accepting them (as
- * member), and the frame worker's keys.
+ * The main-thread half of end-to-end encryption (docs/e2ee.md). Every membership event and envelope is handled
+ * in arrival order on one queue; the key leader's rekeys run one at a time and coalesce a burst of changes into
+ * one new epoch, which the server accepts only as current + 1 from the leader.
  */
 export class KeyManager {
   readonly worker: Worker;
-  readonly wire: E2eeKey;
-  private members: Member[] = [];
-  private selfId = '';
-  private groupKey: Uint8Array | undefined;
-  private chatKey: CryptoKey | undefined;
-  state: KeyState = { epoch: 0, safetyWords: [], unverified: [], alarm: undefined };
-  /** Facilitators: the epoch each member last said it uses. */
+  readonly roster: GroupRoster;
+  state: KeyState = { epoch: 0, safetyWords: [], unverified: [], outside: [], selfOutside: true, alarm: undefined };
+  /** Moderators: the epoch each member proved it holds (acknowledgement tags that verify). */
   readonly acked = new Map<string, number>();
   onChange: () => void = () => undefined;
+  private readonly keys = new Map<number, Uint8Array>();
+  private chatKey: CryptoKey | undefined;
+  private chatCounter = 0;
+  private readonly chatSeen = new Map<string, number>();
+  private words: { digest: string; words: string[] } | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private dirty = false;
+  private rekeying: Promise<void> | undefined;
+  private entered = false;
 
   private constructor(
     private readonly signaling: SignalingClient,
-    private readonly sessionId: string,
-    private readonly secret: string,
-    private readonly pair: KeyPair,
+    readonly identity: Identity,
+    secret: string,
+    makeWorker: () => Worker,
   ) {
-    this.wire = { publicKey: toB64(pair.publicKey), binding: toB64(bindPublicKey(secret, sessionId, pair.publicKey)) };
-    this.worker = new Worker(new URL('./frameWorker.ts', import.meta.url), { type: 'module' });
-    signaling.on('e2ee.key', (e) => this.onEnvelope(e));
-    signaling.on('e2ee.acked', ({ peerId, epoch }) => {
-      this.acked.set(peerId, Math.max(epoch, this.acked.get(peerId) ?? 0));
-      this.onChange();
-    });
+    this.roster = new GroupRoster(identity.sessionId, secret, identity.signing.publicKey);
+    this.worker = makeWorker();
+    this.post({ type: 'self', selfId: identity.memberId });
+    signaling.on('e2ee.key', (e) => this.serially(() => this.onEnvelope(e)));
+    signaling.on('e2ee.acked', (a) => this.serially(() => this.onAcked(a)));
   }
 
-  static async create(signaling: SignalingClient, sessionId: string, secret: string): Promise<KeyManager> {
+  static async create(
+    signaling: SignalingClient, sessionId: string, link: LinkFragment, deviceId: string,
+    makeWorker: () => Worker = () => new Worker(new URL('./frameWorker.ts', import.meta.url), { type: 'module' }),
+  ): Promise<KeyManager> {
     await sodiumReady();
-    return new KeyManager(signaling, sessionId, secret, newKeyPair());
+    return new KeyManager(signaling, loadIdentity(sessionId, deviceId, link), link.secret, makeWorker);
+  }
+
+  get selfId(): string {
+    return this.identity.memberId;
   }
 
   transform(options: TransformOptions): RTCRtpScriptTransform {
     return new RTCRtpScriptTransform(this.worker, options);
   }
 
-  /** Entering the circle: who is there (in join order), and the newest key epoch the server has relayed. */
-  enter(selfId: string, role: Role, displayName: string, peers: PeerInfo[], keyEpoch: number): void {
-    this.selfId = selfId;
-    this.post({ type: 'self', selfId });
-    this.state.epoch = keyEpoch;
-    this.members = [{ id: selfId, displayName, role, wire: this.wire, publicKey: this.pair.publicKey }];
-    for (const p of peers) this.add(p);
-    void this.rekeyIfLeader();
+  /** Entering the circle: who is there (with arrival numbers), our own entry, the newest epoch, revocations. */
+  enter(room: RoomSnapshot): Promise<void> {
+    return this.serially(() => {
+      for (const r of room.revocations) this.roster.revoke(r.peerId, r.publicKey, r.revocation);
+      this.state.epoch = Math.max(this.state.epoch, room.keyEpoch);
+      this.roster.set(room.self);
+      for (const p of room.peers) this.roster.set(p);
+      this.entered = true;
+      this.changed();
+    });
   }
 
-  joined(p: PeerInfo): void {
-    this.add(p);
-    void this.rekeyIfLeader();
+  joined(p: PeerInfo): Promise<void> {
+    return this.serially(() => {
+      this.roster.set(p);
+      this.changed();
+    });
   }
 
-  left(peerId: string): void {
-    this.members = this.members.filter((m) => m.id !== peerId);
-    this.acked.delete(peerId);
-    void this.rekeyIfLeader();
+  /** Someone left (or was removed, with the remover's signed revocation). An unknown id changes nothing. */
+  left(e: EventOf<'peer.left'>): Promise<void> {
+    return this.serially(() => {
+      const m = this.roster.delete(e.peerId);
+      if (!m) return;
+      if (e.revocation) this.roster.revoke(m.id, m.publicKey, e.revocation);
+      this.acked.delete(m.id);
+      this.changed();
+    });
   }
 
-  /** The key leader: the first facilitator to arrive, or else the member here longest. Only verified keys count. */
-  leader(): string | undefined {
-    const trusted = this.members.filter((m) => m.publicKey);
-    return (trusted.find((m) => isModerator(m.role)) ?? trusted[0])?.id;
+  /** Moderators: the certificate that admits a waiting member's key to the encrypted group. */
+  certificateFor(memberId: string, publicKey: string): string | undefined {
+    const sk = this.identity.signing.secretKey;
+    if (!sk) return undefined;
+    return toB64(signCertificate(sk, { sessionId: this.identity.sessionId, memberId, role: 'member', publicKey: fromB64(publicKey) }));
   }
 
-  /** Facilitators: members not yet on our current key. */
+  /** Moderators: the signed revocation of a member's key, sent with their removal. */
+  revocationFor(memberId: string): string | undefined {
+    const sk = this.identity.signing.secretKey;
+    const m = this.roster.get(memberId);
+    if (!sk || !m) return undefined;
+    return toB64(signRevocation(sk, { sessionId: this.identity.sessionId, memberId, publicKey: fromB64(m.publicKey) }));
+  }
+
+  /** Moderators: members in the encrypted group who have not proved they hold the current key. */
   pending(): string[] {
-    return this.members.filter((m) => m.id !== this.selfId && (this.acked.get(m.id) ?? 0) < this.state.epoch).map((m) => m.displayName);
+    return this.roster.signed().filter((m) => m.id !== this.selfId && (this.acked.get(m.id) ?? 0) < this.state.epoch).map((m) => m.displayName);
   }
 
   async sendChat(text: string): Promise<void> {
     if (!this.chatKey) throw new Error('no group key yet');
-    const { nonce, ciphertext } = await sealChat(this.chatKey, text);
-    await this.signaling.request('chat.send', { epoch: this.state.epoch, nonce: toB64(nonce), ciphertext: toB64(ciphertext) });
+    const epoch = this.state.epoch;
+    const { nonce, ciphertext } = await sealChat(this.chatKey, { epoch, senderId: this.selfId, counter: ++this.chatCounter }, text);
+    await this.signaling.request('chat.send', { epoch, nonce: toB64(nonce), ciphertext: toB64(ciphertext) });
   }
 
+  /** A chat message's text, if it opens under the current key as from its sender and is not a replay. */
   async openChat(m: EventOf<'chat.message'>): Promise<string | undefined> {
-    if (!this.chatKey || m.epoch !== this.state.epoch) return undefined;
-    return openChat(this.chatKey, fromB64(m.nonce), fromB64(m.ciphertext));
+    const key = this.chatKey;
+    if (!key || m.epoch !== this.state.epoch || !this.roster.get(m.from)?.signed) return undefined;
+    const opened = await openChat(key, { epoch: m.epoch, senderId: m.from }, fromB64(m.nonce), fromB64(m.ciphertext));
+    const seen = `${m.epoch}|${m.from}`;
+    if (!opened || opened.counter <= (this.chatSeen.get(seen) ?? 0)) return undefined;
+    this.chatSeen.set(seen, opened.counter);
+    return opened.text;
   }
 
   /** A private note sealed separately to each facilitator in the circle. */
   async sendNote(text: string): Promise<number> {
-    const notes = this.members
-      .filter((m) => m.id !== this.selfId && isModerator(m.role) && m.publicKey)
+    const notes = this.roster.all()
+      .filter((m) => m.id !== this.selfId && isModerator(m.role) && m.bound)
       .map((m) => {
-        const { nonce, box } = sealNote(text, m.publicKey!, this.pair.privateKey);
+        const { nonce, box } = sealNote(text, { fromId: this.selfId, toId: m.id }, m.bound!, this.identity.pair.privateKey);
         return { to: m.id, nonce: toB64(nonce), box: toB64(box) };
       });
     if (notes.length === 0) return 0;
@@ -124,56 +160,74 @@ export class KeyManager {
   }
 
   openNote(n: EventOf<'chat.note'>): string | undefined {
-    const from = this.members.find((m) => m.id === n.from)?.publicKey;
-    return from ? openNote(fromB64(n.box), fromB64(n.nonce), from, this.pair.privateKey) : undefined;
+    const from = this.roster.get(n.from)?.bound;
+    return from ? openNote(fromB64(n.box), fromB64(n.nonce), { fromId: n.from, toId: this.selfId }, from, this.identity.pair.privateKey) : undefined;
   }
 
   nameOf(id: string): string {
-    return this.members.find((m) => m.id === id)?.displayName ?? 'someone';
+    return this.roster.get(id)?.displayName ?? 'someone';
   }
 
   close(): void {
     this.worker.terminate();
   }
 
-  private add(p: PeerInfo): void {
-    if (this.members.some((m) => m.id === p.id)) return;
-    let publicKey: Uint8Array | undefined;
-    try {
-      const pk = fromB64(p.e2eeKey.publicKey);
-      if (verifyBinding(this.secret, this.sessionId, pk, fromB64(p.e2eeKey.binding))) publicKey = pk;
-    } catch {
-      publicKey = undefined;
-    }
-    this.members.push({ id: p.id, displayName: p.displayName, role: p.role, wire: p.e2eeKey, publicKey });
-    this.state.unverified = this.members.filter((m) => !m.publicKey).map((m) => m.displayName);
-    this.onChange();
+  /** Runs membership and key events strictly in arrival order. */
+  private serially(task: () => void | Promise<void>): Promise<void> {
+    const next = this.queue.then(task).catch((error: unknown) => this.alarm(`Encryption error: ${String(error)}`));
+    this.queue = next;
+    return next;
   }
 
-  /** As leader, on every change of membership: a fresh group key for exactly the members now present. */
-  private async rekeyIfLeader(): Promise<void> {
-    if (!this.selfId || this.leader() !== this.selfId) return;
-    const epoch = this.state.epoch + 1;
-    const groupKey = crypto.getRandomValues(new Uint8Array(32));
-    const envelopes = this.members
-      .filter((m) => m.id !== this.selfId && m.publicKey)
-      .map((m) => {
-        const { nonce, box } = sealGroupKey({ epoch, recipientId: m.id, leaderId: this.selfId, groupKey }, m.publicKey!, this.pair.privateKey);
+  /** After any change of membership: refresh what the page shows and, as leader, rekey. */
+  private changed(): void {
+    this.refresh();
+    if (this.entered && this.roster.leader() === this.selfId) {
+      this.dirty = true;
+      this.rekeying ??= this.rekeyLoop().finally(() => (this.rekeying = undefined));
+    }
+  }
+
+  /**
+   * One rekey at a time; changes that arrive meanwhile set `dirty` and are covered by the next epoch. The epoch
+   * is fixed before any await, and the key is used only once the server accepted it as current + 1.
+   */
+  private async rekeyLoop(): Promise<void> {
+    let failures = 0;
+    await this.queue; // let a burst already queued land first: one epoch covers it
+    while (this.dirty && this.roster.leader() === this.selfId) {
+      this.dirty = false;
+      const epoch = this.state.epoch + 1;
+      const groupKey = crypto.getRandomValues(new Uint8Array(32));
+      const envelopes = this.roster.signed().filter((m) => m.id !== this.selfId).map((m) => {
+        const { nonce, box } = sealGroupKey({ epoch, recipientId: m.id, leaderId: this.selfId, groupKey }, m.bound!, this.identity.pair.privateKey);
         return { to: m.id, nonce: toB64(nonce), box: toB64(box) };
       });
-    await this.install(epoch, groupKey);
-    if (envelopes.length > 0) await this.signaling.request('e2ee.distribute', { epoch, envelopes }).catch(() => undefined);
+      try {
+        await this.signaling.request('e2ee.distribute', { epoch, envelopes });
+        failures = 0;
+        await this.serially(() => this.install(epoch, groupKey));
+      } catch (error) {
+        if (++failures >= RETRIES) {
+          this.alarm(`A new key could not be handed out (${(error as { code?: string }).code ?? 'no answer'}). Members may not hear each other: try removing and re-admitting, or rejoin.`);
+          return;
+        }
+        this.dirty = true;
+        await sleep(250 * failures);
+      }
+    }
   }
 
   private async onEnvelope(e: EventOf<'e2ee.key'>): Promise<void> {
-    const leader = this.members.find((m) => m.id === this.leader());
-    if (!leader || leader.id !== e.from || !leader.publicKey) {
+    const leaderId = this.roster.leader();
+    const leader = leaderId === undefined ? undefined : this.roster.get(leaderId);
+    if (!leader || leader.id !== e.from || !leader.bound) {
       this.alarm('A key arrived from someone who is not the key leader. It was refused.');
       return;
     }
     let opened: { epoch: number; groupKey: Uint8Array };
     try {
-      opened = openGroupKey(fromB64(e.box), fromB64(e.nonce), leader.publicKey, this.pair.privateKey, { recipientId: this.selfId, leaderId: leader.id });
+      opened = openGroupKey(fromB64(e.box), fromB64(e.nonce), leader.bound, this.identity.pair.privateKey, { recipientId: this.selfId, leaderId: leader.id });
     } catch {
       this.alarm('A key envelope was altered on its way here. It was refused: tell the facilitator.');
       return;
@@ -181,16 +235,42 @@ export class KeyManager {
     // Never go back to an older key: a replayed envelope must not let a removed member listen again.
     if (opened.epoch !== e.epoch || opened.epoch <= this.state.epoch) return;
     await this.install(opened.epoch, opened.groupKey);
-    await this.signaling.request('e2ee.ack', { epoch: opened.epoch }).catch(() => undefined);
+    const tag = toB64(await ackTag(opened.groupKey, opened.epoch, this.selfId));
+    await this.signaling.request('e2ee.ack', { epoch: opened.epoch, tag }).catch(() => undefined);
+  }
+
+  private async onAcked(a: EventOf<'e2ee.acked'>): Promise<void> {
+    const key = this.keys.get(a.epoch);
+    if (!key || a.tag !== toB64(await ackTag(key, a.epoch, a.peerId))) return; // not proved: not counted
+    this.acked.set(a.peerId, Math.max(a.epoch, this.acked.get(a.peerId) ?? 0));
+    this.refresh();
   }
 
   private async install(epoch: number, groupKey: Uint8Array): Promise<void> {
     this.post({ type: 'key', epoch, groupKey });
-    this.groupKey = groupKey;
+    this.keys.set(epoch, groupKey);
+    for (const e of this.keys.keys()) if (e <= epoch - KEEP_EPOCHS) this.keys.delete(e);
     this.chatKey = await deriveChatKey(groupKey, epoch);
+    this.chatCounter = 0;
     this.state.epoch = epoch;
-    this.state.safetyWords = await safetyWords(groupKey, epoch, this.members.map((m) => ({ id: m.id, publicKey: m.wire.publicKey })));
     this.acked.set(this.selfId, epoch);
+    await this.updateWords(epoch, groupKey);
+    this.refresh();
+  }
+
+  /** New words only when the signed membership changed since the words were made (see docs/e2ee.md). */
+  private async updateWords(epoch: number, groupKey: Uint8Array): Promise<void> {
+    const members = this.roster.signed().map((m) => ({ id: m.id, role: m.role, publicKey: m.publicKey }));
+    const digest = JSON.stringify(members);
+    if (this.words?.digest === digest) return;
+    this.words = { digest, words: await safetyWords(groupKey, epoch, members) };
+    this.state.safetyWords = this.words.words;
+  }
+
+  private refresh(): void {
+    this.state.unverified = this.roster.unlinked().map((m) => m.displayName);
+    this.state.outside = this.roster.outside().filter((m) => m.id !== this.selfId).map((m) => m.displayName);
+    this.state.selfOutside = !this.roster.get(this.selfId)?.signed;
     this.onChange();
   }
 

@@ -14,6 +14,10 @@ export class E2eeModel {
   epoch = $state(0);
   safetyWords = $state<string[]>([]);
   unverified = $state<string[]>([]);
+  /** Members with the link whom no facilitator admitted to the encrypted group. */
+  outside = $state<string[]>([]);
+  /** This page is in the circle but not in the encrypted group. */
+  selfOutside = $state(false);
   alarm = $state<string | undefined>();
   /** Facilitators: members not yet on the current key. */
   pending = $state<string[]>([]);
@@ -66,6 +70,8 @@ export class E2eeModel {
     this.epoch = this.keys.state.epoch;
     this.safetyWords = this.keys.state.safetyWords;
     this.unverified = this.keys.state.unverified;
+    this.outside = this.keys.state.outside;
+    this.selfOutside = this.keys.state.selfOutside;
     this.alarm = this.keys.state.alarm;
     this.pending = this.keys.pending();
   }

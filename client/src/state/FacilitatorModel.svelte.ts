@@ -1,4 +1,5 @@
-import { may, sessionLink, type ModerationAction, type Role, type Roster } from '@hearth/shared';
+import { isModerator, may, sessionLink, type LinkFragment, type ModerationAction, type Role, type Roster } from '@hearth/shared';
+import type { KeyManager } from '../e2ee/KeyManager.js';
 import type { SignalingClient } from '../connection/SignalingClient.js';
 import { attempt } from './messages.js';
 
@@ -13,7 +14,8 @@ export class FacilitatorModel {
   constructor(
     private readonly signaling: SignalingClient,
     private readonly sessionId: string,
-    private readonly secret: string,
+    private readonly link: LinkFragment,
+    private readonly keys: KeyManager,
   ) {
     signaling.on('facilitator.roster', (r) => {
       this.roster = r;
@@ -25,8 +27,16 @@ export class FacilitatorModel {
     return may(role, action);
   }
 
-  admit = (peerId: string) => this.act(() => this.signaling.request('facilitator.admit', { peerId }));
-  admitAll = () => this.act(() => this.signaling.request('facilitator.admitAll', {}));
+  /** Admitting signs the member's key into the encrypted group, here in the browser (the server cannot). */
+  admit = (peerId: string) => this.act(() => this.signaling.request('facilitator.admit', { peerId, ...this.certificate(peerId) }));
+  admitAll = () =>
+    this.act(() => {
+      const certificates = this.roster.waiting.flatMap((w) => {
+        const c = this.certificate(w.id).certificate;
+        return c ? [{ peerId: w.id, certificate: c }] : [];
+      });
+      return this.signaling.request('facilitator.admitAll', { certificates });
+    });
   deny = (peerId: string, message?: string) =>
     this.act(() => this.signaling.request('facilitator.deny', message ? { peerId, message } : { peerId }));
   mute = (peerId: string) => this.act(() => this.signaling.request('facilitator.mute', { peerId }));
@@ -34,8 +44,12 @@ export class FacilitatorModel {
   muteAll = () => this.act(() => this.signaling.request('facilitator.muteAll', {}));
   stopCamera = (peerId: string) => this.act(() => this.signaling.request('facilitator.stopCamera', { peerId }));
   allowCamera = (peerId: string) => this.act(() => this.signaling.request('facilitator.allowCamera', { peerId }));
+  /** Removal carries a signed revocation of the member's key: no browser will seal a key to it again. */
   remove = (peerId: string, message?: string) =>
-    this.act(() => this.signaling.request('facilitator.remove', message ? { peerId, message } : { peerId }));
+    this.act(() => {
+      const revocation = this.keys.revocationFor(peerId);
+      return this.signaling.request('facilitator.remove', { peerId, ...(message ? { message } : {}), ...(revocation ? { revocation } : {}) });
+    });
   setLocked = (locked: boolean) => this.act(() => this.signaling.request('facilitator.lock', { locked }));
   end = () => this.act(() => this.signaling.request('facilitator.end', {}));
 
@@ -43,8 +57,18 @@ export class FacilitatorModel {
   async invite(role: Role, maxUses: number, ttlMinutes: number): Promise<void> {
     await this.act(async () => {
       const { token } = await this.signaling.request('facilitator.createInvite', { role, maxUses, ttlMinutes });
-      this.lastInvite = sessionLink(location.origin, this.sessionId, token, this.secret);
+      // Moderators' links carry the session signing key (they admit people); members' links only its public half.
+      const signingSeed = isModerator(role) ? this.link.signingSeed : undefined;
+      this.lastInvite = sessionLink(location.origin, this.sessionId, {
+        token, secret: this.link.secret, signingPublicKey: this.link.signingPublicKey, ...(signingSeed ? { signingSeed } : {}),
+      });
     });
+  }
+
+  private certificate(peerId: string): { certificate?: string } {
+    const w = this.roster.waiting.find((x) => x.id === peerId);
+    const certificate = w && this.keys.certificateFor(w.id, w.e2eeKey.publicKey);
+    return certificate ? { certificate } : {};
   }
 
   private act(command: () => Promise<unknown>): Promise<void> {

@@ -1,4 +1,5 @@
 import { newSessionSecret, sessionLink, type SessionKind } from '@hearth/shared';
+import { newSigningSeed, signingKeyFromSeed, sodiumReady, toB64 } from '@hearth/shared/crypto';
 import { messageFor } from './messages.js';
 
 interface Created {
@@ -30,10 +31,15 @@ export class HostModel {
     this.busy = true;
     this.error = undefined;
     try {
+      // The session signing key is made here: its seed only ever travels in the moderators' links' fragments;
+      // the server gets the public half, to keep the key leader rule the same as the browsers'.
+      await sodiumReady();
+      const seed = newSigningSeed();
+      const signingPublicKey = toB64(signingKeyFromSeed(seed).publicKey);
       const res = await fetch('/api/sessions', {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.key.trim()}` },
-        body: JSON.stringify({ title, kind }),
+        body: JSON.stringify({ title, kind, signingKey: signingPublicKey }),
       });
       const body = (await res.json()) as { ok: boolean; code?: string; sessionId: string; facilitator: { token: string }; member: { token: string } };
       if (!body.ok) {
@@ -45,8 +51,8 @@ export class HostModel {
       const secret = newSessionSecret();
       this.created = {
         title,
-        facilitatorLink: sessionLink(location.origin, body.sessionId, body.facilitator.token, secret),
-        memberLink: sessionLink(location.origin, body.sessionId, body.member.token, secret),
+        facilitatorLink: sessionLink(location.origin, body.sessionId, { token: body.facilitator.token, secret, signingPublicKey, signingSeed: toB64(seed) }),
+        memberLink: sessionLink(location.origin, body.sessionId, { token: body.member.token, secret, signingPublicKey }),
       };
     } catch (error) {
       this.error = messageFor(error);

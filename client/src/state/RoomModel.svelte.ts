@@ -82,11 +82,11 @@ export class RoomModel {
     this.signaling.on('self.updated', (u) => this.onSelfUpdated(u));
     this.signaling.on('peer.joined', (p) => {
       this.addPeer(p, true);
-      this.keys?.joined(p);
+      void this.keys?.joined(p);
     });
-    this.signaling.on('peer.left', ({ peerId }) => {
-      this.removePeer(peerId);
-      this.keys?.left(peerId);
+    this.signaling.on('peer.left', (e) => {
+      this.removePeer(e.peerId);
+      void this.keys?.left(e);
     });
     this.signaling.on('producer.added', (p) => void this.consume(p));
     this.signaling.on('producer.closed', ({ producerId, peerId }) => this.dropProducer(peerId, producerId));
@@ -105,17 +105,20 @@ export class RoomModel {
       return;
     }
     try {
-      const keys = await KeyManager.create(this.signaling, this.sessionId, this.link.secret);
+      const keys = await KeyManager.create(this.signaling, this.sessionId, this.link, deviceId());
       this.keys = keys;
       this.media = new MediaSession(this.signaling, keys);
       this.e2ee = new E2eeModel(keys, this.signaling);
+      const { wire, selfCertificate } = keys.identity;
       const res = await this.signaling.request('session.join', {
-        sessionId: this.sessionId, token: this.link.token, displayName: req.displayName, deviceId: deviceId(), e2eeKey: keys.wire,
+        sessionId: this.sessionId, token: this.link.token, displayName: req.displayName, deviceId: deviceId(), e2eeKey: wire,
+        ...(selfCertificate ? { certificate: selfCertificate } : {}),
       });
+      if (res.selfId !== keys.selfId) throw new Error('The server gave this device an id it cannot have: not joining.');
       this.role = res.role;
       this.selfId = res.selfId;
       this.title = res.session.title;
-      if (isModerator(res.role)) this.facilitator = new FacilitatorModel(this.signaling, this.sessionId, this.link.secret);
+      if (isModerator(res.role)) this.facilitator = new FacilitatorModel(this.signaling, this.sessionId, this.link, keys);
       if (res.room) await this.enter(res.room);
       else {
         this.phase = 'waiting';
@@ -180,7 +183,7 @@ export class RoomModel {
     const media = this.media;
     if (!req || !media || this.phase === 'joined') return;
     try {
-      this.keys?.enter(this.selfId!, this.role!, req.displayName, room.peers, room.keyEpoch);
+      void this.keys?.enter(room);
       // Set before adding the snapshot's peers: their producers are consumed once media has started.
       this.started = media.start(room.routerRtpCapabilities);
       for (const p of room.peers) this.addPeer(p, false);

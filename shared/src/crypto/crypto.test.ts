@@ -1,7 +1,12 @@
-import { createCipheriv, hkdfSync } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, createPrivateKey, hkdfSync, sign as nodeSign } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CTR, MAX_OVERHEAD, clearBytes, frameHeader, ivFor, openFrame, sealFrame } from './frame.js';
-import { deriveChatKey, deriveSenderKey, openChat, safetyWords, sealChat } from './keySchedule.js';
+import { SAFETY_WORD_COUNT, ackTag, deriveChatKey, deriveSenderKey, openChat, safetyWords, sealChat } from './keySchedule.js';
+import { certificateMessage, memberIdFor, signCertificate, signRevocation, signingKeyFromSeed, verifyCertificate, verifyRevocation } from './membership.js';
+import { SAFETY_WORDS } from './words.js';
+
+const SAFETY_VECTOR = 'castle quilt blossom lake cello otter balsam compass';
+const CERT_VECTOR = 'KH4O4Byvhdizl8XrDIVfPX3Bm28bbI7JLYg-lN0-FnVFwj4yuT46l3G9gHBFEHcggfAg92vioQGvqXyhfitCAg';
 import {
   EnvelopeError, bindPublicKey, fromB64, newKeyPair, openGroupKey, openNote, sealGroupKey, sealNote, sodiumReady, toB64, verifyBinding,
 } from './keys.js';
@@ -105,30 +110,110 @@ describe('key binding and envelopes', () => {
     expect(() => openGroupKey(altered, nonce, leader.publicKey, ann.privateKey, { recipientId: 'ann', leaderId: 'fay' })).toThrow(EnvelopeError);
   });
 
-  it('private notes open only for the facilitator they were sealed for', () => {
+  it('private notes open only for the facilitator and sender they were sealed between, never as an envelope', () => {
     const ann = newKeyPair();
     const fay = newKeyPair();
-    const { nonce, box } = sealNote('I am not feeling safe', fay.publicKey, ann.privateKey);
-    expect(openNote(box, nonce, ann.publicKey, fay.privateKey)).toBe('I am not feeling safe');
-    expect(openNote(box, nonce, ann.publicKey, newKeyPair().privateKey)).toBeUndefined();
+    const parties = { fromId: 'ann', toId: 'fay' };
+    const { nonce, box } = sealNote('I am not feeling safe', parties, fay.publicKey, ann.privateKey);
+    expect(openNote(box, nonce, parties, ann.publicKey, fay.privateKey)).toBe('I am not feeling safe');
+    expect(openNote(box, nonce, parties, ann.publicKey, newKeyPair().privateKey)).toBeUndefined();
+    expect(openNote(box, nonce, { fromId: 'cal', toId: 'fay' }, ann.publicKey, fay.privateKey)).toBeUndefined();
+    expect(() => openGroupKey(box, nonce, ann.publicKey, fay.privateKey, { recipientId: 'fay', leaderId: 'ann' })).toThrow(EnvelopeError);
   });
 });
 
-describe('chat and safety words', () => {
-  it('chat round-trips with the epoch key and fails with another', async () => {
+
+const chatKeyBytes = (epoch: number) =>
+  Buffer.from(hkdfSync('sha256', groupKey, Buffer.concat([Buffer.from('hearth/e2ee/v1'), Buffer.from([0, 0, 0, epoch])]), 'chat', 32));
+
+describe('chat v2 (checked against node:crypto AES-256-GCM)', () => {
+  it('the sender id and epoch are authenticated data and the counter travels inside', async () => {
+    const nonce = Buffer.alloc(12, 7);
+    const c = createCipheriv('aes-256-gcm', chatKeyBytes(3), nonce);
+    c.setAAD(Buffer.from('hearth/chat/v2|3|ann'));
+    const ciphertext = Buffer.concat([c.update(Buffer.concat([Buffer.from([0, 0, 0, 9]), Buffer.from('hi all')])), c.final(), c.getAuthTag()]);
+    const key = await deriveChatKey(groupKey, 3);
+    expect(await openChat(key, { epoch: 3, senderId: 'ann' }, nonce, ciphertext)).toEqual({ counter: 9, text: 'hi all' });
+    expect(await openChat(key, { epoch: 3, senderId: 'ben' }, nonce, ciphertext)).toBeUndefined();
+    expect(await openChat(key, { epoch: 4, senderId: 'ann' }, nonce, ciphertext)).toBeUndefined();
+  });
+
+  it('round-trips; another epoch key does not open it', async () => {
     const k1 = await deriveChatKey(groupKey, 1);
-    const k2 = await deriveChatKey(groupKey, 2);
-    const { nonce, ciphertext } = await sealChat(k1, 'hello circle');
-    expect(await openChat(k1, nonce, ciphertext)).toBe('hello circle');
-    expect(await openChat(k2, nonce, ciphertext)).toBeUndefined();
+    const { nonce, ciphertext } = await sealChat(k1, { epoch: 1, senderId: 'a', counter: 5 }, 'hello circle');
+    expect(await openChat(k1, { epoch: 1, senderId: 'a' }, nonce, ciphertext)).toEqual({ counter: 5, text: 'hello circle' });
+    expect(await openChat(await deriveChatKey(groupKey, 2), { epoch: 1, senderId: 'a' }, nonce, ciphertext)).toBeUndefined();
   });
 
-  it('everyone computes the same five words; another key or another member list changes them', async () => {
-    const members = [{ id: 'b', publicKey: 'PB' }, { id: 'a', publicKey: 'PA' }];
-    const w = await safetyWords(groupKey, 3, members);
-    expect(w).toHaveLength(5);
-    expect(await safetyWords(groupKey, 3, [...members].reverse())).toEqual(w);
-    expect(await safetyWords(new Uint8Array(32), 3, members)).not.toEqual(w);
-    expect(await safetyWords(groupKey, 3, [{ id: 'b', publicKey: 'PB' }, { id: 'a', publicKey: 'EVIL' }])).not.toEqual(w);
+  it('an acknowledgement tag is HMAC-SHA-256 under HKDF(group key, epoch, "ack")', async () => {
+    const ackKey = hkdfSync('sha256', groupKey, Buffer.concat([Buffer.from('hearth/e2ee/v1'), Buffer.from([0, 0, 0, 4])]), 'ack', 32);
+    const expected = createHmac('sha256', Buffer.from(ackKey)).update('hearth/ack/v1|4|ann').digest();
+    expect(Buffer.from(await ackTag(groupKey, 4, 'ann'))).toEqual(expected);
+    expect(Buffer.from(await ackTag(groupKey, 5, 'ann'))).not.toEqual(expected);
   });
 });
+
+describe('safety words v2', () => {
+  const members = [{ id: 'f1', role: 'facilitator', publicKey: 'PF' }, { id: 'a1', role: 'member', publicKey: 'PA' }];
+
+  it('are SHA-256("hearth/safety/v2|" ‖ HKDF(group key, epoch, "safety") ‖ id:role:key list), 8 words (64 bits)', async () => {
+    const secret = hkdfSync('sha256', groupKey, Buffer.concat([Buffer.from('hearth/e2ee/v1'), Buffer.from([0, 0, 0, 3])]), 'safety', 32);
+    const digest = createHash('sha256').update(Buffer.concat([Buffer.from('hearth/safety/v2|'), Buffer.from(secret), Buffer.from('f1:facilitator:PF|a1:member:PA')])).digest();
+    const w = await safetyWords(groupKey, 3, members);
+    expect(w).toHaveLength(SAFETY_WORD_COUNT);
+    expect(w).toEqual([...digest.subarray(0, 8)].map((b) => SAFETY_WORDS[b]));
+    // Known-answer vector (group key 00..1f, epoch 3, the two members above), pinned so the format cannot drift.
+    expect(w.join(' ')).toBe(SAFETY_VECTOR);
+  });
+
+  it('another key, another role, another key or another order changes them', async () => {
+    const w = await safetyWords(groupKey, 3, members);
+    expect(await safetyWords(new Uint8Array(32), 3, members)).not.toEqual(w);
+    expect(await safetyWords(groupKey, 3, [{ ...members[0]!, role: 'member' }, members[1]!])).not.toEqual(w);
+    expect(await safetyWords(groupKey, 3, [members[0]!, { ...members[1]!, publicKey: 'EVIL' }])).not.toEqual(w);
+    expect(await safetyWords(groupKey, 3, [...members].reverse())).not.toEqual(w);
+  });
+});
+
+describe('signed membership (Ed25519, checked against node:crypto)', () => {
+  const seed = new Uint8Array(32).map((_, i) => i);
+  const claim = () => ({ sessionId: 'S3ssion_id-0123456789', memberId: 'mem-1', role: 'member', publicKey: new Uint8Array(32).fill(9) });
+  const nodeKey = () => {
+    const { publicKey } = signingKeyFromSeed(seed);
+    return createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: Buffer.from(seed).toString('base64url'), x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+  };
+
+  it('a certificate is Ed25519 over "hearth/member/v1|session|id|role|" ‖ public key', () => {
+    const { secretKey, publicKey } = signingKeyFromSeed(seed);
+    const message = Buffer.concat([Buffer.from('hearth/member/v1|S3ssion_id-0123456789|mem-1|member|'), Buffer.alloc(32, 9)]);
+    expect(Buffer.from(certificateMessage(claim()))).toEqual(message);
+    const cert = signCertificate(secretKey, claim());
+    expect(Buffer.from(cert)).toEqual(nodeSign(null, message, nodeKey()));
+    expect(toB64(cert)).toBe(CERT_VECTOR);
+    expect(verifyCertificate(publicKey, cert, claim())).toBe(true);
+  });
+
+  it('does not verify for another id, role, key, session or signing key; a revocation is not a certificate', () => {
+    const { secretKey, publicKey } = signingKeyFromSeed(seed);
+    const cert = signCertificate(secretKey, claim());
+    expect(verifyCertificate(publicKey, cert, { ...claim(), memberId: 'mem-2' })).toBe(false);
+    expect(verifyCertificate(publicKey, cert, { ...claim(), role: 'facilitator' })).toBe(false);
+    expect(verifyCertificate(publicKey, cert, { ...claim(), publicKey: new Uint8Array(32).fill(8) })).toBe(false);
+    expect(verifyCertificate(publicKey, cert, { ...claim(), sessionId: 'other-session-012345' })).toBe(false);
+    expect(verifyCertificate(signingKeyFromSeed(new Uint8Array(32).fill(1)).publicKey, cert, claim())).toBe(false);
+    const revocation = signRevocation(secretKey, claim());
+    expect(verifyRevocation(publicKey, revocation, claim())).toBe(true);
+    expect(verifyCertificate(publicKey, revocation, claim())).toBe(false);
+    expect(verifyRevocation(publicKey, cert, claim())).toBe(false);
+  });
+
+  it('a member id is the same for a device in a session, and differs across sessions and devices', () => {
+    const id = memberIdFor('session-A-0123456789', 'device-0123456789abcdef');
+    expect(id).toMatch(/^[A-Za-z0-9_-]{16}$/);
+    expect(memberIdFor('session-A-0123456789', 'device-0123456789abcdef')).toBe(id);
+    expect(memberIdFor('session-B-0123456789', 'device-0123456789abcdef')).not.toBe(id);
+    expect(memberIdFor('session-A-0123456789', 'device-x123456789abcdef')).not.toBe(id);
+  });
+});
+
+

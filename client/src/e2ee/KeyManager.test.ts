@@ -1,0 +1,209 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  ackTag, bindPublicKey, fromB64, memberIdFor, newKeyPair, newSigningSeed, openGroupKey, sealGroupKey, signCertificate,
+  signRevocation, signingKeyFromSeed, sodiumReady, toB64, type KeyPair,
+} from '@hearth/shared/crypto';
+import type { LinkFragment, PeerInfo, Role, RoomSnapshot } from '@hearth/shared';
+import type { SignalingClient } from '../connection/SignalingClient.js';
+import { KeyManager } from './KeyManager.js';
+
+// The key manager's policy without a browser: a fake signaling client records what it sends and lets the test
+// decide when the server answers, so bursts can be forced to interleave with a rekey in flight.
+
+const SESSION = 'S3ssion_id-0123456789';
+const SECRET = 'the-session-secret';
+let seed: Uint8Array;
+let sk: Uint8Array;
+
+class FakeSignaling {
+  readonly sent: { name: string; payload: Record<string, unknown> }[] = [];
+  private readonly handlers = new Map<string, ((p: unknown) => void)[]>();
+  private gate: Promise<void> = Promise.resolve();
+  private open: (() => void) | undefined;
+  on(event: string, h: (p: unknown) => void): void {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), h]);
+  }
+  emit(event: string, payload: unknown): void {
+    for (const h of this.handlers.get(event) ?? []) h(payload);
+  }
+  /** Holds every answer until release(). */
+  hold(): void {
+    this.gate = new Promise((r) => (this.open = r));
+  }
+  release(): void {
+    this.open?.();
+  }
+  async request(name: string, payload: Record<string, unknown>): Promise<unknown> {
+    this.sent.push({ name, payload });
+    await this.gate;
+    return name === 'e2ee.distribute' ? { delivered: (payload.envelopes as unknown[]).length } : {};
+  }
+  distributions() {
+    return this.sent.filter((s) => s.name === 'e2ee.distribute').map((s) => s.payload as { epoch: number; envelopes: { to: string; nonce: string; box: string }[] });
+  }
+}
+
+interface Person {
+  id: string;
+  pair: KeyPair;
+  info: PeerInfo;
+}
+
+let seq = 0;
+function person(name: string, role: Role, signed = true): Person {
+  const pair = newKeyPair();
+  const id = memberIdFor(SESSION, `device-of-${name}-000000`);
+  const certificate = signed ? toB64(signCertificate(sk, { sessionId: SESSION, memberId: id, role, publicKey: pair.publicKey })) : undefined;
+  const info: PeerInfo = {
+    id, displayName: name, role, seq: ++seq, producers: [], ...(certificate ? { certificate } : {}),
+    e2eeKey: { publicKey: toB64(pair.publicKey), binding: toB64(bindPublicKey(SECRET, SESSION, pair.publicKey)) },
+  };
+  return { id, pair, info };
+}
+
+const memoryStorage = () => {
+  const m = new Map<string, string>();
+  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k) };
+};
+
+async function manager(name: string, role: Role): Promise<{ km: KeyManager; sig: FakeSignaling; self: PeerInfo; pair: () => KeyPair }> {
+  (globalThis as { sessionStorage?: unknown }).sessionStorage = memoryStorage();
+  const moderator = role !== 'member';
+  const link: LinkFragment = {
+    token: `x.${toB64(new TextEncoder().encode(JSON.stringify({ role })))}.y`, secret: SECRET,
+    signingPublicKey: toB64(signingKeyFromSeed(seed).publicKey), ...(moderator ? { signingSeed: toB64(seed) } : {}),
+  };
+  const sig = new FakeSignaling();
+  const fakeWorker = { postMessage: () => undefined, terminate: () => undefined } as unknown as Worker;
+  const km = await KeyManager.create(sig as unknown as SignalingClient, SESSION, link, `device-of-${name}-000000`, () => fakeWorker);
+  const { wire, selfCertificate } = km.identity;
+  const certificate = selfCertificate ?? toB64(signCertificate(sk, { sessionId: SESSION, memberId: km.selfId, role, publicKey: fromB64(wire.publicKey) }));
+  const self: PeerInfo = { id: km.selfId, displayName: name, role, seq: ++seq, producers: [], e2eeKey: wire, certificate };
+  return { km, sig, self, pair: () => km.identity.pair };
+}
+
+const snapshot = (self: PeerInfo, peers: PeerInfo[], keyEpoch = 0): RoomSnapshot => ({ routerRtpCapabilities: {}, peers, self, keyEpoch, revocations: [] });
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+beforeAll(async () => {
+  await sodiumReady();
+  seed = newSigningSeed();
+  sk = signingKeyFromSeed(seed).secretKey;
+});
+
+describe('key manager policy', () => {
+  it('a co-facilitator does not elect itself while the facilitator is present, and takes over at once when she goes', async () => {
+    const fay = person('Fay', 'facilitator');
+    const ben = person('Ben', 'member');
+    const { km, sig, self } = await manager('Cody', 'cofacilitator');
+    await km.enter(snapshot(self, [fay.info, ben.info], 7));
+    await km.joined(person('Cal', 'member').info);
+    await settle();
+    expect(sig.distributions()).toEqual([]);
+    await km.left({ peerId: fay.id });
+    await settle();
+    const [d] = sig.distributions();
+    expect(d?.epoch).toBe(8);
+    expect(d?.envelopes.map((e) => e.to).sort()).toContain(ben.id);
+    expect(d?.envelopes.map((e) => e.to)).not.toContain(fay.id);
+    expect(km.state.epoch).toBe(8);
+  });
+
+  it('a burst of changes during a rekey in flight gives strictly increasing epochs, one key each, excluding who left', async () => {
+    const ann = person('Ann', 'member');
+    const { km, sig, self } = await manager('Fay', 'facilitator');
+    sig.hold();
+    await km.enter(snapshot(self, [ann.info], 3));
+    await settle();
+    const b = person('Ben', 'member');
+    const c = person('Cal', 'member');
+    await km.joined(b.info); // while epoch 4 is in flight
+    await km.joined(c.info);
+    await km.left({ peerId: ann.id });
+    sig.release();
+    await settle();
+    const epochs = sig.distributions().map((d) => d.epoch);
+    expect(epochs).toEqual([4, 5]);
+    const last = sig.distributions().at(-1)!;
+    expect(last.envelopes.map((e) => e.to).sort()).toEqual([b.id, c.id].sort());
+    // The newest envelope opens for Ben with exactly the key the leader now uses.
+    const env = last.envelopes.find((e) => e.to === b.id)!;
+    const opened = openGroupKey(fromB64(env.box), fromB64(env.nonce), km.identity.pair.publicKey, b.pair.privateKey, { recipientId: b.id, leaderId: km.selfId });
+    expect(opened.epoch).toBe(5);
+    expect(km.state.epoch).toBe(5);
+  });
+
+  it('peer.left for someone unknown changes nothing; a revoked key is never sealed to again, even if re-announced', async () => {
+    const ann = person('Ann', 'member');
+    const { km, sig, self } = await manager('Fay', 'facilitator');
+    await km.enter(snapshot(self, [ann.info], 0));
+    await settle();
+    const before = sig.distributions().length;
+    await km.left({ peerId: 'nobody-here' });
+    await settle();
+    expect(sig.distributions().length).toBe(before);
+    const revocation = toB64(signRevocation(sk, { sessionId: SESSION, memberId: ann.id, publicKey: ann.pair.publicKey }));
+    await km.left({ peerId: ann.id, revocation });
+    await km.joined({ ...ann.info, seq: 99 }); // a malicious server re-adds the removed key, certificate and all
+    await settle();
+    for (const d of sig.distributions().slice(before)) expect(d.envelopes.map((e) => e.to)).not.toContain(ann.id);
+    expect(km.state.outside).toEqual(['Ann']);
+  });
+
+  it('a member refuses keys from anyone but the leader, and accepts the new leader after a handover', async () => {
+    const fay = person('Fay', 'facilitator');
+    const cody = person('Cody', 'cofacilitator');
+    const { km, sig, self } = await manager('Ben', 'member');
+    await km.enter(snapshot(self, [fay.info, cody.info], 2));
+    const seal = (from: Person, epoch: number) => {
+      const { nonce, box } = sealGroupKey({ epoch, recipientId: km.selfId, leaderId: from.id, groupKey: new Uint8Array(32).fill(epoch) }, km.identity.pair.publicKey, from.pair.privateKey);
+      return { from: from.id, epoch, nonce: toB64(nonce), box: toB64(box) };
+    };
+    sig.emit('e2ee.key', seal(cody, 3));
+    await settle();
+    expect(km.state.epoch).toBe(2);
+    expect(km.state.alarm).toMatch(/not the key leader/);
+    await km.left({ peerId: fay.id });
+    sig.emit('e2ee.key', seal(cody, 3));
+    await settle();
+    expect(km.state.epoch).toBe(3);
+    const ack = sig.sent.find((s) => s.name === 'e2ee.ack')!.payload as { epoch: number; tag: string };
+    expect(ack).toEqual({ epoch: 3, tag: toB64(await ackTag(new Uint8Array(32).fill(3), 3, km.selfId)) });
+  });
+
+  it('an unsigned "facilitator" is never the leader and never gets a key; acks count only with a valid tag', async () => {
+    const ann = person('Ann', 'member');
+    const forged = person('Eve', 'facilitator', false);
+    const { km, sig, self } = await manager('Fay', 'facilitator');
+    await km.enter(snapshot(self, [forged.info, ann.info], 0));
+    await settle();
+    const d = sig.distributions().at(-1)!;
+    expect(d.envelopes.map((e) => e.to)).toEqual([ann.id]);
+    expect(km.state.outside).toEqual(['Eve']);
+    sig.emit('e2ee.acked', { peerId: ann.id, epoch: d.epoch, tag: 'A'.repeat(43) });
+    await settle();
+    expect(km.pending()).toEqual(['Ann']);
+    const env = d.envelopes[0]!;
+    const { groupKey } = openGroupKey(fromB64(env.box), fromB64(env.nonce), km.identity.pair.publicKey, ann.pair.privateKey, { recipientId: ann.id, leaderId: km.selfId });
+    sig.emit('e2ee.acked', { peerId: ann.id, epoch: d.epoch, tag: toB64(await ackTag(groupKey, d.epoch, ann.id)) });
+    await settle();
+    expect(km.pending()).toEqual([]);
+  });
+
+  it('a chat message opens once: its replay, or the same ciphertext said to be from someone else, does not', async () => {
+    const { km: fay, sig: fsig, self: fself } = await manager('Fay', 'facilitator');
+    const { km: ben, sig: bsig, self: bself } = await manager('Ben', 'member');
+    await fay.enter(snapshot(fself, [bself], 0));
+    await settle();
+    await ben.enter(snapshot(bself, [fself], 0));
+    const env = fsig.distributions().at(-1)!;
+    bsig.emit('e2ee.key', { from: fay.selfId, epoch: env.epoch, ...env.envelopes[0]! });
+    await settle();
+    await fay.sendChat('hello circle');
+    const sent = fsig.sent.find((s) => s.name === 'chat.send')!.payload as { epoch: number; nonce: string; ciphertext: string };
+    const message = { from: fay.selfId, ...sent };
+    expect(await ben.openChat(message)).toBe('hello circle');
+    expect(await ben.openChat(message)).toBeUndefined();
+    expect(await ben.openChat({ ...message, from: ben.selfId })).toBeUndefined();
+  });
+});

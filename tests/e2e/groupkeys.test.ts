@@ -1,0 +1,155 @@
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionHooks } from '../../server/src/room/Session.js';
+import { admitFromPanel, arrive, frameDifference, inbound, launchChromium } from '../support/browser.js';
+import { sessionLinks } from '../support/links.js';
+import { eventually, startServer, type TestServer } from '../support/server.js';
+
+// Group keys in real group life (issue 8): a co-facilitator, a facilitator whose link drops, "Admit everyone",
+// two members leaving at once, and a participant the server adds on its own. Asserted on decoded media and on
+// the keys each page handed its frame worker (recorded by the test instrumentation in support/browser.ts).
+
+const CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
+const hooks: SessionHooks = {};
+let server: TestServer;
+let browser: Browser;
+
+type Held = { epoch: number; groupKey: number[] }[];
+const held = (p: Page) => p.evaluate(() => (window as unknown as { __groupKeys: Held }).__groupKeys);
+const newestEpoch = async (p: Page) => Math.max(0, ...(await held(p)).map((k) => k.epoch));
+const words = (p: Page) => p.getByTestId('safety-words').textContent({ timeout: 1000 }).catch(() => null);
+const frames = async (p: Page, name: string) => (await inbound(p, name, 'video'))?.framesDecoded ?? 0;
+const samples = async (p: Page, name: string) => (await inbound(p, name, 'audio'))?.totalSamplesReceived ?? 0;
+const alarms = (p: Page) => p.locator('.security [role="alert"]').count();
+
+/** Every page decodes every other page's video (growing, matching the fake camera) and receives its audio. */
+async function everyoneDecodesEveryone(pages: Record<string, Page>, ms = 20_000): Promise<void> {
+  for (const [name, page] of Object.entries(pages)) {
+    for (const other of Object.keys(pages).filter((n) => n !== name)) {
+      const before = { f: await frames(page, other), s: await samples(page, other) };
+      await eventually(
+        async () => (await frames(page, other)) > before.f + 5 && (await samples(page, other)) > before.s + 4800,
+        ms, `${name} decoding and hearing ${other}`,
+      );
+      const diff = await frameDifference(page, other);
+      expect(diff?.mad, `${name} sees ${other}'s camera`).toBeLessThan(25);
+    }
+  }
+}
+
+/** Every page holds the same newest key and shows the same safety words; returns that epoch. */
+async function sameKeyAndWords(pages: Page[], ms: number, above = 0): Promise<number> {
+  let epoch = 0;
+  await eventually(async () => {
+    const epochs = await Promise.all(pages.map(newestEpoch));
+    const shown = await Promise.all(pages.map(words));
+    epoch = epochs[0]!;
+    return epoch > above && epochs.every((e) => e === epoch) && shown[0] !== null && shown.every((w) => w === shown[0]);
+  }, ms, 'the same key and safety words on every page');
+  return epoch;
+}
+
+/** No epoch was ever given two different keys, on any page. */
+async function oneKeyPerEpoch(pages: Page[]): Promise<void> {
+  const byEpoch = new Map<number, string>();
+  for (const p of pages) {
+    for (const k of await held(p)) {
+      const key = JSON.stringify(k.groupKey);
+      expect(byEpoch.get(k.epoch) ?? key, `epoch ${k.epoch} has one key`).toBe(key);
+      byEpoch.set(k.epoch, key);
+    }
+  }
+}
+
+async function closeAll(pages: Page[]): Promise<void> {
+  for (const p of pages) if (!p.isClosed()) await p.context().close();
+}
+
+beforeAll(async () => {
+  server = await startServer({ clientDir: CLIENT_DIR }, { hooks });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('group keys that hold in real groups, in Chromium', () => {
+  it('facilitator, co-facilitator and two members all decode each other; when the facilitator drops, the rest are back within 2 s', async () => {
+    const links = await sessionLinks(server);
+    const fay = await arrive(browser, links.facilitator, 'Fay');
+    await fay.getByLabel('Role').selectOption('cofacilitator');
+    await fay.getByRole('button', { name: 'Create invite link' }).click();
+    const coLink = await fay.locator('#invite-link').inputValue();
+    const cody = await arrive(browser, coLink, 'Cody');
+    await cody.getByRole('button', { name: 'Leave' }).waitFor();
+    const ben = await arrive(browser, links.member, 'Ben');
+    await admitFromPanel(fay, ben, 'Ben');
+    const cal = await arrive(browser, links.member, 'Cal');
+    await admitFromPanel(fay, cal, 'Cal');
+    const all = { Fay: fay, Cody: cody, Ben: ben, Cal: cal };
+
+    await everyoneDecodesEveryone(all);
+    const before = await sameKeyAndWords(Object.values(all), 10_000);
+    for (const p of Object.values(all)) expect(await alarms(p)).toBe(0);
+
+    // Fay's tab closes without leaving: her link is gone, as on a weak connection.
+    await fay.context().close();
+    const closedAt = Date.now();
+    const rest = [cody, ben, cal];
+    const after = await sameKeyAndWords(rest, 2000, before);
+    const within = Date.now() - closedAt;
+    expect(within).toBeLessThanOrEqual(2000);
+    await everyoneDecodesEveryone({ Cody: cody, Ben: ben, Cal: cal }, 5000);
+    expect(after).toBeGreaterThan(before);
+    for (const p of rest) expect(await alarms(p)).toBe(0);
+    await oneKeyPerEpoch(rest);
+    await closeAll(rest);
+  });
+
+  it('"Admit everyone" with three waiting, then two leaving at once: one key per epoch, same key and words everywhere', async () => {
+    const links = await sessionLinks(server);
+    const fay = await arrive(browser, links.facilitator, 'Fay');
+    const members = { Ben: await arrive(browser, links.member, 'Ben'), Cal: await arrive(browser, links.member, 'Cal'), Dee: await arrive(browser, links.member, 'Dee') };
+    for (const m of Object.values(members)) await m.getByRole('heading', { name: 'Waiting to be admitted' }).waitFor();
+    await fay.getByRole('button', { name: 'Admit everyone' }).click();
+    for (const m of Object.values(members)) await m.getByRole('button', { name: 'Leave' }).waitFor();
+    const all = { Fay: fay, ...members };
+    await everyoneDecodesEveryone(all);
+    await sameKeyAndWords(Object.values(all), 5000);
+
+    const epochBefore = await newestEpoch(fay);
+    await Promise.all([members.Ben.getByRole('button', { name: 'Leave' }).click(), members.Cal.getByRole('button', { name: 'Leave' }).click()]);
+    const after = await sameKeyAndWords([fay, members.Dee], 5000, epochBefore);
+    expect(after).toBeGreaterThan(epochBefore);
+    await everyoneDecodesEveryone({ Fay: fay, Dee: members.Dee }, 5000);
+    for (const p of [fay, members.Dee]) expect(await alarms(p)).toBe(0);
+    await oneKeyPerEpoch(Object.values(all));
+    await closeAll(Object.values(all));
+  });
+
+  it('a participant the server adds as "facilitator" without admission gets no key, decodes nothing, and is shown outside the group', async () => {
+    hooks.forgeRole = (name) => (name === 'Eve' ? 'facilitator' : undefined);
+    try {
+      const links = await sessionLinks(server);
+      const fay = await arrive(browser, links.facilitator, 'Fay');
+      const ben = await arrive(browser, links.member, 'Ben');
+      await admitFromPanel(fay, ben, 'Ben');
+      // Eve holds a real member link (a former link holder): her key's binding verifies, but nobody signed it.
+      const eve = await arrive(browser, links.member, 'Eve');
+      await eve.getByRole('button', { name: 'Leave' }).waitFor();
+      for (const p of [fay, ben]) await p.getByTestId('outside-group').filter({ hasText: 'Eve' }).waitFor({ timeout: 10_000 });
+      await eventually(async () => ((await inbound(eve, 'Fay', 'video'))?.packetsReceived ?? 0) > 50, 15_000, 'packets reaching Eve');
+      await everyoneDecodesEveryone({ Fay: fay, Ben: ben });
+      expect(await held(eve)).toEqual([]);
+      expect(await frames(eve, 'Fay')).toBe(0);
+      expect(await frames(eve, 'Ben')).toBe(0);
+      await sameKeyAndWords([fay, ben], 5000);
+      await closeAll([fay, ben, eve]);
+    } finally {
+      delete hooks.forgeRole;
+    }
+  });
+});
