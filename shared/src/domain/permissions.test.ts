@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CLIENT_REQUEST_NAMES } from '../protocol/clientToServer.js';
-import { MODERATION_ACTIONS, ROLES, ROLES_BY_KIND, ROLE_ACTIONS, authorize, isModerator, may } from './permissions.js';
+import { MODERATION_ACTIONS, ROLES, ROLES_BY_KIND, ROLE_ACTIONS, authorize, isModerator, may, mayActOn } from './permissions.js';
 
 describe('permissions', () => {
   it('every facilitator.* request is a moderation action, and every moderation action is a request', () => {
@@ -47,5 +47,12 @@ describe('permissions', () => {
     expect(may(undefined, 'facilitator.mute')).toBe(false);
     expect(may('cofacilitator', 'facilitator.remove')).toBe(true);
     expect(may('cofacilitator', 'facilitator.end')).toBe(false);
+  });
+
+  it('only a facilitator acts on a facilitator; anyone who moderates acts on the other roles', () => {
+    for (const actor of ROLES) {
+      expect(mayActOn(actor, 'facilitator')).toBe(actor === 'facilitator');
+      for (const target of ROLES.filter((r) => r !== 'facilitator')) expect(mayActOn(actor, target)).toBe(true);
+    }
   });
 });

@@ -78,3 +78,12 @@ export function authorize(standing: Standing, role: Role | undefined, name: Clie
 export function may(role: Role | undefined, action: ModerationAction): boolean {
   return !!role && ROLE_ACTIONS[role].includes(action);
 }
+
+/**
+ * May someone in `actorRole` take a targeted safety action (admit, deny, mute, ask to unmute, stop or allow a
+ * camera, remove) on someone in `targetRole`? Only a facilitator acts on a facilitator; the server checks it
+ * for every targeted action, after the role table above.
+ */
+export function mayActOn(actorRole: Role, targetRole: Role): boolean {
+  return targetRole !== 'facilitator' || actorRole === 'facilitator';
+}
