@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANY_KEY, Circle, closeCircle, createSession, newDeviceId, openCircle } from '../support/circle.js';
-import type { TestServer } from '../support/server.js';
+import { eventually, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let circle: Circle;
@@ -23,11 +23,17 @@ describe('creating sessions over HTTP', () => {
         headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
         body: JSON.stringify(body),
       });
-    expect((await post(undefined, { title: 'x' })).status).toBe(401);
-    expect((await post('Bearer wrong-key-wrong-key-wrong-key-wrong', { title: 'x' })).status).toBe(401);
-    expect((await post(`Bearer ${server.app.adminKey}`, { title: '' })).status).toBe(400);
-    expect((await post(`Bearer ${server.app.adminKey}`, { title: 'x', kind: 'party' })).status).toBe(400);
-    const ok = await post(`Bearer ${server.app.adminKey}`, { title: 'Tuesday group', kind: 'peer' });
+    const signingKey = circle.session.signingPublicKey;
+    const admin = `Bearer ${server.app.adminKey}`;
+    expect((await post(undefined, { title: 'x', signingKey })).status).toBe(401);
+    expect((await post('Bearer wrong-key-wrong-key-wrong-key-wrong', { title: 'x', signingKey })).status).toBe(401);
+    expect((await post(admin, { title: '', signingKey })).status).toBe(400);
+    expect((await post(admin, { title: 'x', kind: 'party', signingKey })).status).toBe(400);
+    // The session signing key's public half is required: 43 base64url characters (32 bytes).
+    expect((await post(admin, { title: 'x' })).status).toBe(400);
+    expect((await post(admin, { title: 'x', signingKey: signingKey.slice(1) })).status).toBe(400);
+    expect((await post(admin, { title: 'x', signingKey: `${signingKey.slice(1)}+` })).status).toBe(400);
+    const ok = await post(admin, { title: 'Tuesday group', kind: 'peer', signingKey });
     expect(ok.status).toBe(201);
     expect(await ok.json()).toMatchObject({ ok: true, sessionId: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
   });
@@ -76,6 +82,48 @@ describe('invite tokens at the door', () => {
     await circle.facilitator.bot.ok('facilitator.revokeInvite', { inviteId: inv.inviteId });
     expect(await tryJoin(inv.token)).toMatchObject({ ok: false, code: 'TOKEN_REVOKED' });
     expect(await tryJoin(circle.session.member.token)).toMatchObject({ ok: true });
+  });
+
+  it('only invites of this session can be revoked: another session\'s invite id is NOT_FOUND and stays valid', async () => {
+    const other = await createSession(server);
+    for (const inviteId of [other.member.inviteId, other.facilitator.inviteId, 'made-up-invite-id']) {
+      expect(await circle.facilitator.bot.request('facilitator.revokeInvite', { inviteId })).toMatchObject({ ok: false, code: 'NOT_FOUND' });
+    }
+    const otherSession = server.app.sessions.get(other.sessionId)!;
+    expect(otherSession.invites.isRevoked(other.member.inviteId)).toBe(false);
+    expect(await tryJoin(other.member.token, other.sessionId)).toMatchObject({ ok: true });
+    // The session's own invites, made at creation, can be.
+    await circle.facilitator.bot.ok('facilitator.revokeInvite', { inviteId: circle.session.member.inviteId });
+    expect(await tryJoin(circle.session.member.token)).toMatchObject({ ok: false, code: 'TOKEN_REVOKED' });
+  });
+
+  it('a device that leaves before it was ever admitted gives its use of the invite back', async () => {
+    const inv = await circle.facilitator.bot.ok('facilitator.createInvite', { role: 'member', maxUses: 2, ttlMinutes: 30 });
+    const session = server.app.sessions.get(circle.session.sessionId)!;
+    for (let i = 0; i < 16; i++) {
+      const bot = await circle.connect();
+      await bot.ok('session.join', { sessionId: circle.session.sessionId, token: inv.token, displayName: `Throwaway ${i}`, deviceId: newDeviceId(), e2eeKey: ANY_KEY });
+      if (i % 2 === 0) await bot.ok('session.leave', {});
+      else {
+        bot.close();
+        await eventually(() => session.roster().waiting.length === 0, 3000, 'the throwaway left with its socket');
+      }
+    }
+    expect(await tryJoin(inv.token)).toMatchObject({ ok: true, data: { admitted: false } });
+  });
+
+  it('an admitted device keeps its use after leaving; a removed one does not give its use back', async () => {
+    const inv = await circle.facilitator.bot.ok('facilitator.createInvite', { role: 'member', maxUses: 1, ttlMinutes: 30 });
+    const ann = await circle.waiting('Ann', { token: inv.token });
+    const admitted = ann.bot.waitFor('session.admitted');
+    await circle.facilitator.bot.ok('facilitator.admit', { peerId: ann.selfId });
+    await admitted;
+    await ann.bot.ok('session.leave', {});
+    expect(await tryJoin(inv.token)).toMatchObject({ ok: false, code: 'TOKEN_USED_UP' });
+    const inv2 = await circle.facilitator.bot.ok('facilitator.createInvite', { role: 'member', maxUses: 1, ttlMinutes: 30 });
+    const wes = await circle.waiting('Wes', { token: inv2.token });
+    await circle.facilitator.bot.ok('facilitator.remove', { peerId: wes.selfId });
+    expect(await tryJoin(inv2.token)).toMatchObject({ ok: false, code: 'TOKEN_USED_UP' });
   });
 
   it('a co-facilitator cannot mint a facilitator invite; a facilitator can', async () => {

@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { Server } from 'socket.io';
 import { MAX_MESSAGE_BYTES, type ClientToServerEvents, type ServerToClientEvents } from '@hearth/shared';
+import { sodiumReady } from '@hearth/shared/crypto';
 import type { Config } from '../config/schema.js';
 import { WorkerPool } from '../media/WorkerPool.js';
 import { MediaRoom } from '../media/MediaRoom.js';
@@ -36,6 +37,8 @@ export interface BuildOptions {
 
 /** Builds the whole server in-process (tests call this; main.ts only adds listen and signals). */
 export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}): Promise<HearthApp> {
+  // Member ids, certificates and revocations are checked with libsodium (shared/src/crypto/membership.ts).
+  await sodiumReady();
   const fastify = Fastify({
     logger: loggerOptions(config, opts.logStream),
     // No per-request log lines: URLs carry group ids.
@@ -46,6 +49,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   const adminKey = config.adminKey || randomBytes(24).toString('base64url');
   const sessions = new SessionRegistry(async (events) => MediaRoom.create(workers.pick(), config, events), {
     maxPeers: config.sessions.maxPeers,
+    maxWaiting: config.sessions.maxWaiting ?? config.sessions.maxPeers,
     idleMs: config.sessions.idleMinutes * 60_000,
     hooks: opts.hooks,
   });

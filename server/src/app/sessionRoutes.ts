@@ -2,11 +2,17 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { ErrorCode, SessionKindSchema } from '@hearth/shared';
+import { fromB64 } from '@hearth/shared/crypto';
 import type { TokenService } from '../auth/TokenService.js';
 import type { SessionRegistry } from '../room/SessionRegistry.js';
 
 const CreateSessionBody = Type.Object(
-  { title: Type.String({ minLength: 1, maxLength: 120 }), kind: Type.Optional(SessionKindSchema) },
+  {
+    title: Type.String({ minLength: 1, maxLength: 120 }),
+    kind: Type.Optional(SessionKindSchema),
+    /** The session signing key's public half (Ed25519, base64url): the server checks certificates with it. */
+    signingKey: Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]{43}$' }),
+  },
   { additionalProperties: false },
 );
 
@@ -33,10 +39,20 @@ function refuse(reply: FastifyReply, status: number, code: ErrorCode): FastifyRe
   return reply.code(status).send({ ok: false, code });
 }
 
+/** 32 bytes from 43 base64url characters, or undefined (the last character may carry stray bits). */
+function signingKeyBytes(b64: string): Uint8Array | undefined {
+  try {
+    const bytes = fromB64(b64);
+    return bytes.length === 32 ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * POST /api/sessions: a facilitator (holding the admin key) creates a session and gets two invites, one to
- * facilitate it and one for its members. Links are assembled by the caller, who adds the fragment secret
- * that the server never sees.
+ * facilitate it and one for its members. The body carries the public half of the session signing key (made by the
+ * caller, like the fragment secret, which the server never sees); links are assembled by the caller.
  */
 export function registerSessionRoutes(fastify: FastifyInstance, o: SessionRoutesOptions): void {
   fastify.post<{ Body: Static<typeof CreateSessionBody> }>(
@@ -49,12 +65,16 @@ export function registerSessionRoutes(fastify: FastifyInstance, o: SessionRoutes
       if (!authorized(req, o.adminKey)) return refuse(reply, 401, ErrorCode.NOT_ALLOWED);
       if (req.validationError) return refuse(reply, 400, ErrorCode.BAD_MESSAGE);
       const kind = req.body.kind ?? 'clinical';
-      const session = await o.sessions.create(req.body.title.trim(), kind);
+      const signingKey = signingKeyBytes(req.body.signingKey);
+      if (!signingKey) return refuse(reply, 400, ErrorCode.BAD_MESSAGE);
+      const session = await o.sessions.create(req.body.title.trim(), kind, signingKey);
       const ttlSeconds = o.inviteTtlMinutes * 60;
       const facilitator = await o.tokens.issueInvite({
         sessionId: session.id, role: kind === 'peer' ? 'secretary' : 'facilitator', maxUses: 3, ttlSeconds,
       });
       const member = await o.tokens.issueInvite({ sessionId: session.id, role: 'member', maxUses: o.maxPeers, ttlSeconds });
+      session.invites.issue(facilitator.inviteId);
+      session.invites.issue(member.inviteId);
       return reply.code(201).send({
         ok: true,
         sessionId: session.id,

@@ -41,8 +41,10 @@ export const ConfigSchema = Type.Object(
     ),
     sessions: Type.Object(
       {
-        /** Most people in one session, waiting room included; groups are small by design. */
+        /** Most people in one session's circle (admitted, moderators included); groups are small by design. */
         maxPeers: Type.Integer({ minimum: 2, maximum: 50 }),
+        /** Most people in one session's waiting room; unset = maxPeers. Never counts against the circle. */
+        maxWaiting: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
         /** A session with nobody in it ends after this many minutes. */
         idleMinutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60 }),
         /** How long the links made with a new session stay valid. */

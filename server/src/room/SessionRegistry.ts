@@ -5,7 +5,9 @@ import { Room } from './Room.js';
 import { Session, type SessionHooks } from './Session.js';
 
 export interface RegistryOptions {
+  /** Most admitted members in one circle, and most waiting in one waiting room. */
   maxPeers: number;
+  maxWaiting: number;
   /** A session nobody has touched for this long ends by itself (memory is all it has). */
   idleMs: number;
   /** Test hooks only (see SessionHooks). */
@@ -24,7 +26,8 @@ export class SessionRegistry {
     this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, opts.idleMs)).unref();
   }
 
-  async create(title: string, kind: SessionKind): Promise<Session> {
+  /** `signingKey`: the session signing key's public half (32 bytes), which checks certificates and revocations. */
+  async create(title: string, kind: SessionKind, signingKey: Uint8Array): Promise<Session> {
     const id = randomBytes(16).toString('base64url');
     // The room is needed inside the media callbacks, which can only fire after creation.
     let room: Room | undefined;
@@ -33,7 +36,8 @@ export class SessionRegistry {
       producerScore: (peerId, score) => void room?.run(() => room?.updateQuality(peerId, score)),
     });
     room = new Room(media);
-    const session = new Session(id, title, kind, room, this.opts.maxPeers, this.opts.hooks);
+    const limits = { maxPeers: this.opts.maxPeers, maxWaiting: this.opts.maxWaiting };
+    const session = new Session({ id, title, kind, signingKey }, room, limits, this.opts.hooks);
     this.sessions.set(id, session);
     return session;
   }
