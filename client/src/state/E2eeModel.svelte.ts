@@ -25,6 +25,8 @@ export class E2eeModel {
   /** Facilitators: private notes from members. */
   notes = $state<ChatLine[]>([]);
   error = $state<string | undefined>();
+  /** The server sent something that does not fit the protocol (it was ignored). */
+  violation = $state<string | undefined>();
   private next = 0;
 
   constructor(
@@ -32,6 +34,9 @@ export class E2eeModel {
     signaling: SignalingClient,
   ) {
     keys.onChange = () => this.refresh();
+    signaling.onViolation = (v) => {
+      this.violation = `The server sent something this page does not accept (${v.what}); it was ignored. If this repeats, tell the facilitator.`;
+    };
     signaling.on('chat.message', (m) => {
       void keys.openChat(m).then((text) => {
         // A message that does not open (older key, altered) is not shown: there is nothing true to show.

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './clientToServer.js';
 export * from './serverToClient.js';
 export type * from './socketTypes.js';
+export * from './validate.js';
