@@ -3,7 +3,8 @@ import { CLIENT_REQUEST_NAMES, ErrorCode, ERROR_CODES } from '@hearth/shared';
 import { INVALID_REQUESTS, MALFORMED_FOR_ALL } from '../../shared/src/protocol/fixtures.js';
 import { Bot, BOT_RTP } from '../support/Bot.js';
 import { ANY_KEY, closeCircle, openCircle, type Circle } from '../support/circle.js';
-import { mediaTotals, type TestServer } from '../support/server.js';
+import { eventually, mediaTotals, type TestServer } from '../support/server.js';
+import { PollingClient } from '../support/polling.js';
 
 let server: TestServer;
 let circle: Circle;
@@ -110,6 +111,15 @@ describe('out-of-order and foreign references', () => {
     await stillWorks(pair);
   });
 
+  it('50 consumes of one producer make one consumer: the repeats are INVALID_STATE', async () => {
+    const pair = await workingPair();
+    const acks = [];
+    for (let i = 0; i < 50; i++) acks.push(await pair.ben.request('media.consume', { producerId: pair.producerId }));
+    expect(acks.filter((a) => a.ok)).toHaveLength(1);
+    expect(acks.filter((a) => !a.ok).map((a) => !a.ok && a.code)).toEqual(new Array(49).fill('INVALID_STATE'));
+    expect(await mediaTotals(server.app)).toMatchObject({ producers: 1, consumers: 1 });
+  });
+
   it("one member cannot touch another's transports or producers, nor consume itself", async () => {
     const pair = await workingPair();
     const { ben, producerId, sendTransportId } = pair;
@@ -126,6 +136,25 @@ describe('out-of-order and foreign references', () => {
     await pair.ann.ok('media.createTransport', { direction: 'recv' });
     expect(await pair.ann.request('media.consume', { producerId })).toMatchObject({ ok: false, code: 'NOT_FOUND' });
     expect(await mediaTotals(server.app)).toMatchObject({ producers: 1, consumers: 0 });
+    await stillWorks(pair);
+  });
+});
+
+describe('racing joins', () => {
+  it('two session.join in one long-polling POST: exactly one succeeds, and no ghost stays after the socket closes', async () => {
+    const pair = await workingPair();
+    const session = server.app.sessions.get(circle.session.sessionId)!;
+    const before = session.size;
+    const client = await PollingClient.open(server.url, { protocolVersion: 4 });
+    const join = (name: string) => ({
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: name, deviceId: `${name}-device-0123456789`, e2eeKey: ANY_KEY,
+    });
+    const acks = await client.requests([['session.join', join('Twin1')], ['session.join', join('Twin2')]]);
+    expect(acks.filter((a) => a.ok)).toHaveLength(1);
+    expect(acks.find((a) => !a.ok)).toMatchObject({ ok: false, code: 'INVALID_STATE' });
+    await client.close();
+    await eventually(() => session.size === before, 3000, 'the joined twin left with its socket');
+    expect(session.roster().waiting).toEqual([]);
     await stillWorks(pair);
   });
 });

@@ -36,13 +36,15 @@ export class MediaRoom implements RoomMedia {
     private readonly router: types.Router,
     private readonly rtc: Config['rtc'],
     private readonly maxIncomingBitrate: number,
+    /** Most consumers one member may hold: every other member's mic and camera, with room to spare. */
+    private readonly maxConsumers: number,
     private readonly events: MediaEvents,
   ) {}
 
   static async create(slot: WorkerSlot, config: Readonly<Config>, events: MediaEvents): Promise<MediaRoom> {
     const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     slot.rooms++;
-    return new MediaRoom(slot, router, config.rtc, config.mediasoup.maxIncomingBitrate, events);
+    return new MediaRoom(slot, router, config.rtc, config.mediasoup.maxIncomingBitrate, 4 * config.sessions.maxPeers, events);
   }
 
   get routerRtpCapabilities(): types.RtpCapabilities {
@@ -167,6 +169,11 @@ export class MediaRoom implements RoomMedia {
     if (!transport) throw new HearthError(ErrorCode.INVALID_STATE, 'no recv transport');
     const owner = this.producerOwner(producerId);
     if (!owner || owner.peerId === peerId) throw new HearthError(ErrorCode.NOT_FOUND, 'no such producer');
+    // One consumer per producer and member: repeats would only multiply the forwarding cost.
+    for (const c of peer.consumers.values()) {
+      if (c.producerId === producerId) throw new HearthError(ErrorCode.INVALID_STATE, 'already consuming');
+    }
+    if (peer.consumers.size >= this.maxConsumers) throw new HearthError(ErrorCode.INVALID_STATE, 'too many consumers');
     if (!this.router.canConsume({ producerId, rtpCapabilities: caps })) {
       throw new HearthError(ErrorCode.MEDIA_REJECTED, 'cannot consume with these capabilities');
     }

@@ -6,6 +6,11 @@ export class Connection {
   session: Session | undefined;
   participantId: string | undefined;
   role: Role | undefined;
+  /**
+   * Set synchronously when a `session.join` starts and kept while it holds a seat: a second join on the same socket
+   * (even one read from the same HTTP body or TCP segment) is refused before either has awaited anything.
+   */
+  joining = false;
 
   get standing(): Standing {
     return this.session ? this.session.standingOf(this.participantId) : 'outside';
@@ -21,5 +26,6 @@ export class Connection {
     this.session = undefined;
     this.participantId = undefined;
     this.role = undefined;
+    this.joining = false;
   }
 }

@@ -1,14 +1,28 @@
-import { ErrorCode, HearthError } from '@hearth/shared';
+import { ErrorCode, HearthError, type RequestOf, type ResponseOf } from '@hearth/shared';
 import type { PeerOutbox } from '../../room/ports.js';
 import type { Connection } from '../Connection.js';
-import type { Handler } from './types.js';
+import type { Handler, HandlerContext } from './types.js';
 
 export const join: Handler<'session.join'> = async (ctx, req) => {
+  // Before any await: two joins racing on one socket would otherwise both pass the gateway's 'outside' check.
+  if (ctx.conn.joining) throw new HearthError(ErrorCode.INVALID_STATE, 'already joining or joined');
+  ctx.conn.joining = true;
+  try {
+    return await seatConnection(ctx, req);
+  } catch (error) {
+    if (!ctx.conn.session) ctx.conn.joining = false; // a failed join may be retried
+    throw error;
+  }
+};
+
+async function seatConnection(ctx: HandlerContext, req: RequestOf<'session.join'>): Promise<ResponseOf<'session.join'>> {
   const claims = await ctx.tokens.verifyInvite(req.token);
   if (claims.sessionId !== req.sessionId) throw new HearthError(ErrorCode.TOKEN_INVALID, 'invite is for another session');
   const session = ctx.sessions.get(req.sessionId);
   if (!session) throw new HearthError(ErrorCode.SESSION_NOT_FOUND);
-  const arrival = { claims, displayName: req.displayName.trim(), deviceId: req.deviceId, e2eeKey: req.e2eeKey, outbox: ctx.outbox };
+  const arrival = {
+    claims, displayName: req.displayName.trim(), deviceId: req.deviceId, e2eeKey: req.e2eeKey, certificate: req.certificate, outbox: ctx.outbox,
+  };
   const result = await session.run(() => session.arrive(arrival));
   ctx.conn.session = session;
   ctx.conn.participantId = result.selfId;
@@ -19,7 +33,7 @@ export const join: Handler<'session.join'> = async (ctx, req) => {
     throw new HearthError(ErrorCode.INVALID_STATE, 'disconnected');
   }
   return { ...result, session: { title: session.title, kind: session.kind } };
-};
+}
 
 export const leave: Handler<'session.leave'> = async (ctx) => {
   await leaveSession(ctx.conn, ctx.outbox);
