@@ -14,9 +14,24 @@ describe('InviteBook', () => {
 
   it('a revoked invite lets nobody in, not even a device that used it before', () => {
     const book = new InviteBook();
+    book.issue('inv');
     book.use('inv', 5, 'dev-a');
     book.revoke('inv');
     expect(() => book.use('inv', 5, 'dev-a')).toThrow(expect.objectContaining({ code: 'TOKEN_REVOKED' }));
     expect(() => book.use('inv', 5, 'dev-b')).toThrow(expect.objectContaining({ code: 'TOKEN_REVOKED' }));
+  });
+
+  it('revokes only invites issued for this session', () => {
+    const book = new InviteBook();
+    expect(() => book.revoke('elsewhere')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(book.isRevoked('elsewhere')).toBe(false);
+  });
+
+  it('a released use lets another device in', () => {
+    const book = new InviteBook();
+    book.use('inv', 1, 'dev-a');
+    expect(() => book.use('inv', 1, 'dev-b')).toThrow(expect.objectContaining({ code: 'TOKEN_USED_UP' }));
+    book.release('inv', 'dev-a');
+    book.use('inv', 1, 'dev-b');
   });
 });

@@ -1,12 +1,19 @@
 import { ErrorCode, HearthError } from '@hearth/shared';
 
 /**
- * Per-session invite bookkeeping that signatures cannot carry: which devices used each invite, and which
- * invites were revoked. A use is a device, so a member reloading the page does not use up their invite.
+ * Per-session invite bookkeeping that signatures cannot carry: which invites belong to this session, which devices
+ * used each, and which were revoked. A use is a device, so a member reloading the page does not use up their
+ * invite; a device that leaves the waiting room before ever being admitted gives its use back.
  */
 export class InviteBook {
+  private readonly issued = new Set<string>();
   private readonly uses = new Map<string, Set<string>>();
   private readonly revoked = new Set<string>();
+
+  /** An invite made for this session (at creation, or by a facilitator): only these can be revoked here. */
+  issue(inviteId: string): void {
+    this.issued.add(inviteId);
+  }
 
   /** Records that `deviceId` arrives with this invite; throws if revoked or used up by other devices. */
   use(inviteId: string, maxUses: number, deviceId: string): void {
@@ -17,7 +24,14 @@ export class InviteBook {
     this.uses.set(inviteId, devices);
   }
 
+  /** Gives a use back: the device left before it was ever admitted (the caller checks that). */
+  release(inviteId: string, deviceId: string): void {
+    this.uses.get(inviteId)?.delete(deviceId);
+  }
+
+  /** Revokes one of this session's invites; another session's (or a made-up) id is NOT_FOUND. */
   revoke(inviteId: string): void {
+    if (!this.issued.has(inviteId)) throw new HearthError(ErrorCode.NOT_FOUND, 'no such invite in this session');
     this.revoked.add(inviteId);
   }
 
