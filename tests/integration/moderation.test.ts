@@ -42,7 +42,10 @@ describe('waiting room', () => {
     const w1 = await circle.waiting('Wes');
     const w2 = await circle.waiting('Wil');
     const roster = await fay().waitFor('facilitator.roster', (r) => r.waiting.length === 2);
-    expect(roster.waiting).toEqual([{ id: w1.selfId, displayName: 'Wes' }, { id: w2.selfId, displayName: 'Wil' }]);
+    // Each with its key, so the facilitator's browser can sign the one it admits.
+    expect(roster.waiting).toEqual([
+      { id: w1.selfId, displayName: 'Wes', e2eeKey: w1.key.wire }, { id: w2.selfId, displayName: 'Wil', e2eeKey: w2.key.wire },
+    ]);
     const gone = w2.bot.disconnected();
     await fay().ok('facilitator.deny', { peerId: w2.selfId, message: 'This group is full tonight.' });
     await gone;
@@ -59,11 +62,12 @@ describe('waiting room', () => {
     const ann = await circle.member('Ann');
     await fay().ok('facilitator.lock', { locked: true });
     const fresh = await circle.connect();
-    const join = (bot: Bot, deviceId: string, token = circle.session.member.token) =>
-      bot.request('session.join', { sessionId: circle.session.sessionId, token, displayName: 'Someone', deviceId, e2eeKey: ANY_KEY });
+    const join = (bot: Bot, deviceId: string, token = circle.session.member.token, e2eeKey = ANY_KEY) =>
+      bot.request('session.join', { sessionId: circle.session.sessionId, token, displayName: 'Someone', deviceId, e2eeKey });
     expect(await join(fresh, newDeviceId())).toMatchObject({ ok: false, code: 'ROOM_LOCKED' });
     await ann.bot.ok('session.leave', {});
-    expect(await join(ann.bot, ann.deviceId)).toMatchObject({ ok: true, data: { admitted: true } });
+    // Back with the key it was admitted with (a new key would have to be admitted and signed again).
+    expect(await join(ann.bot, ann.deviceId, undefined, ann.key.wire)).toMatchObject({ ok: true, data: { admitted: true } });
     const fay2 = await circle.connect();
     expect(await join(fay2, newDeviceId(), circle.session.facilitator.token)).toMatchObject({ ok: true, data: { role: 'facilitator' } });
     await fay().ok('facilitator.lock', { locked: false });
@@ -152,6 +156,27 @@ describe('removal and ending', () => {
     const inv = await fay().ok('facilitator.createInvite', { role: 'cofacilitator', maxUses: 1, ttlMinutes: 5 });
     const cora = await circle.waiting('Cora', { token: inv.token });
     expect(await cora.bot.request('facilitator.remove', { peerId: circle.facilitator.selfId })).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
+  });
+
+  it("a co-facilitator's targeted actions on a facilitator are all NOT_ALLOWED and change nothing", async () => {
+    const faySent = await send(fay());
+    const inv = await fay().ok('facilitator.createInvite', { role: 'cofacilitator', maxUses: 1, ttlMinutes: 5 });
+    const cora = await circle.waiting('Cora', { token: inv.token });
+    const session = server.app.sessions.get(circle.session.sessionId)!;
+    const state = async () => ({ roster: { ...session.roster(), audit: [] }, paused: await pausedProducers(server.app), totals: await mediaTotals(server.app) });
+    const before = await state();
+    const target = { peerId: circle.facilitator.selfId };
+    for (const action of ['facilitator.mute', 'facilitator.askUnmute', 'facilitator.stopCamera', 'facilitator.allowCamera', 'facilitator.remove', 'facilitator.deny'] as const) {
+      expect(await cora.bot.request(action, target), action).toMatchObject({ ok: false, code: 'NOT_ALLOWED' });
+    }
+    expect(await state()).toEqual(before);
+    expect(faySent.camera).toBeDefined();
+    expect(fay().eventsOf('session.closing')).toEqual([]);
+    // A co-facilitator still acts on members, and a facilitator on another facilitator.
+    const ann = await circle.member('Ann');
+    await cora.bot.ok('facilitator.mute', { peerId: ann.selfId });
+    const flo = await circle.waiting('Flo', { token: circle.session.facilitator.token });
+    await flo.bot.ok('facilitator.mute', target);
   });
 
   it('end closes the session for everyone', async () => {

@@ -11,7 +11,10 @@ const circles: Circle[] = [];
 /** A member admitted by the facilitator (Fay), with what the admission told them. */
 async function join(name: string, c?: Circle) {
   const seat = await (c ?? circle).member(name);
-  return { bot: seat.bot, selfId: seat.selfId, key: seat.key.wire, routerRtpCapabilities: seat.room.routerRtpCapabilities, peers: seat.room.peers };
+  return {
+    bot: seat.bot, selfId: seat.selfId, key: seat.key.wire, routerRtpCapabilities: seat.room.routerRtpCapabilities, peers: seat.room.peers,
+    self: seat.room.self,
+  };
 }
 
 async function openCircle() {
@@ -41,13 +44,17 @@ afterEach(async () => {
   await server.close();
 });
 
-const fay = () => ({ id: circle.facilitator.selfId, displayName: 'Fay', role: 'facilitator', e2eeKey: circle.facilitator.key.wire, producers: [] });
+const fay = () => ({
+  id: circle.facilitator.selfId, displayName: 'Fay', role: 'facilitator', seq: 1, e2eeKey: circle.facilitator.key.wire,
+  certificate: circle.certify(circle.facilitator), producers: [],
+});
 
 describe('joining', () => {
   it('the first member gets the router capabilities and a snapshot with the facilitator', async () => {
     const a = await join('Ann');
     expect(a.selfId).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(a.peers).toEqual([fay()]);
+    expect(a.self).toEqual({ id: a.selfId, displayName: 'Ann', role: 'member', seq: 2, e2eeKey: a.key, certificate: expect.any(String), producers: [] });
     const caps = a.routerRtpCapabilities as { codecs: { mimeType: string }[] };
     expect(caps.codecs.map((c) => c.mimeType)).toEqual(expect.arrayContaining(['audio/opus', 'video/VP8']));
   });
@@ -55,8 +62,9 @@ describe('joining', () => {
   it('a second member sees the first in the snapshot, and the first is told of the second', async () => {
     const a = await join('Ann');
     const b = await join('Ben');
-    expect(b.peers).toEqual([fay(), { id: a.selfId, displayName: 'Ann', role: 'member', e2eeKey: a.key, producers: [] }]);
-    expect(await a.bot.waitFor('peer.joined')).toEqual({ id: b.selfId, displayName: 'Ben', role: 'member', e2eeKey: b.key, producers: [] });
+    expect(b.peers).toEqual([fay(), a.self]);
+    expect(a.self).toMatchObject({ id: a.selfId, displayName: 'Ann', role: 'member', seq: 2, e2eeKey: a.key });
+    expect(await a.bot.waitFor('peer.joined')).toEqual({ ...b.self, id: b.selfId, displayName: 'Ben', role: 'member', seq: 3, e2eeKey: b.key });
     expect(b.bot.eventsOf('peer.joined')).toEqual([]);
   });
 
@@ -69,19 +77,34 @@ describe('joining', () => {
     expect(a.bot.eventsOf('peer.joined').map((p) => p.displayName)).toEqual(['Ben']);
   });
 
-  it('a full session refuses with ROOM_FULL and keeps its members', async () => {
+  it('a full circle refuses admission with ROOM_FULL and keeps its members; a full waiting room refuses arrivals', async () => {
     circle.close();
     await server.close();
-    server = await startServer({ sessions: { maxPeers: 3 } });
+    server = await startServer({ sessions: { maxPeers: 4, maxWaiting: 1 } });
     circle = await openCircle();
     const a = await join('Ann');
     await join('Ben');
-    const c = await circle.connect();
-    const ack = await c.request('session.join', {
-      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Cal', deviceId: 'cal-device-0123456789', e2eeKey: ANY_KEY,
+    await join('Cal');
+    const dan = await circle.waiting('Dan');
+    expect(await circle.facilitator.bot.request('facilitator.admit', { peerId: dan.selfId })).toMatchObject({ ok: false, code: 'ROOM_FULL' });
+    expect(await circle.facilitator.bot.ok('facilitator.admitAll', {})).toEqual({ admitted: 0 });
+    const eve = await circle.connect();
+    const ack = await eve.request('session.join', {
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Eve', deviceId: 'eve-device-0123456789', e2eeKey: ANY_KEY,
     });
     expect(ack).toMatchObject({ ok: false, code: 'ROOM_FULL' });
-    expect(a.bot.eventsOf('peer.joined')).toHaveLength(1);
+    expect(a.bot.eventsOf('peer.joined')).toHaveLength(2);
+  });
+
+  it('waiting members never keep the facilitator out: she drops and comes back while the waiting room is full', async () => {
+    const fay = circle.facilitator;
+    for (let i = 0; i < 15; i++) await circle.waiting(`Wait ${i}`);
+    fay.bot.close();
+    const session = server.app.sessions.get(circle.session.sessionId)!;
+    await eventually(() => session.size === 15, 3000, 'the facilitator dropped');
+    await circle.waiting('Wait 15');
+    const back = await circle.waiting('Fay', { token: circle.session.facilitator.token, deviceId: fay.deviceId, key: fay.key, selfSigned: 'facilitator' });
+    expect(back.ack).toMatchObject({ selfId: fay.selfId, role: 'facilitator', admitted: true });
   });
 });
 
@@ -166,10 +189,10 @@ describe('leaving', () => {
     const seat = await circle.member('Ann');
     await seat.bot.ok('session.leave', {});
     const again = await seat.bot.ok('session.join', {
-      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann', deviceId: seat.deviceId, e2eeKey: ANY_KEY,
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann', deviceId: seat.deviceId, e2eeKey: seat.key.wire,
     });
     expect(again.admitted).toBe(true);
-    // A device keeps its participant id for the whole session (so a member who drops gets their turn back).
+    // A device's participant id is memberIdFor(session, device): the same on every visit (its turn, its certificate).
     expect(again.selfId).toBe(seat.selfId);
     expect(again.room?.peers.map((p) => p.displayName)).toEqual(['Fay']);
   });
@@ -179,7 +202,7 @@ describe('leaving', () => {
     const gone = seat.bot.disconnected();
     const second = await circle.connect();
     const ack = await second.ok('session.join', {
-      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann', deviceId: seat.deviceId, e2eeKey: ANY_KEY,
+      sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: 'Ann', deviceId: seat.deviceId, e2eeKey: seat.key.wire,
     });
     expect(ack.admitted).toBe(true);
     await gone;

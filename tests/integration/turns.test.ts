@@ -92,7 +92,7 @@ describe('the server decides who is heard', () => {
     for (const m of [ann, ben, cal]) await m.bot.ok('turn.request', {});
     ann.bot.close();
     await ben.bot.waitFor('turn.state', (s) => s.holder === ben.selfId);
-    const back = await circle.waiting('Ann', { deviceId: ann.deviceId });
+    const back = await circle.waiting('Ann', { deviceId: ann.deviceId, key: ann.key });
     expect(back.ack).toMatchObject({ selfId: ann.selfId, admitted: true });
     const s = await ben.bot.waitFor('turn.state', (x) => x.queue[0] === ann.selfId);
     expect(s.queue).toEqual([ann.selfId, cal.selfId]);

@@ -1,5 +1,5 @@
 import {
-  ErrorCode, HearthError, isModerator, type E2eeKey, type EventOf, type MediaKind, type MediaSource, type PeerInfo, type ProducerInfo, type Role,
+  ErrorCode, HearthError, isModerator, type EventOf, type MediaKind, type MediaSource, type PeerInfo, type ProducerInfo, type Role,
   type RosterMember, type RoomSnapshot, type ServerEventName,
 } from '@hearth/shared';
 import type { PeerOutbox, RoomMedia } from './ports.js';
@@ -7,11 +7,13 @@ import { SerialQueue } from './SerialQueue.js';
 
 type Quality = RosterMember['quality'];
 
+/** A member as the others see them, without producers (Session makes it: seq and certificate are its). */
+export type PeerCard = Omit<PeerInfo, 'producers'>;
+
 interface Member {
+  card: PeerCard;
   id: string;
-  displayName: string;
   role: Role;
-  e2eeKey: E2eeKey;
   outbox: PeerOutbox;
   producers: Map<string, ProducerInfo>;
   /** Set by a facilitator: the member cannot unmute / restart the camera until allowed. */
@@ -54,22 +56,24 @@ export class Room {
     return this.members.has(peerId);
   }
 
-  join(id: string, displayName: string, role: Role, e2eeKey: E2eeKey, outbox: PeerOutbox): Omit<RoomSnapshot, 'keyEpoch'> {
+  join(card: PeerCard, outbox: PeerOutbox): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self'> {
     const peers = [...this.members.values()].map((m) => this.info(m));
     const member: Member = {
-      id, displayName, role, e2eeKey, outbox, producers: new Map(), micLocked: false, cameraLocked: false, quality: 'unknown',
+      card: { ...card }, id: card.id, role: card.role, outbox, producers: new Map(), micLocked: false, cameraLocked: false, quality: 'unknown',
     };
-    this.members.set(id, member);
-    this.media.addPeer(id);
-    this.broadcast(id, 'peer.joined', this.info(member));
+    this.members.set(card.id, member);
+    this.media.addPeer(card.id);
+    const self = this.info(member);
+    this.broadcast(card.id, 'peer.joined', self);
     this.onChange();
-    return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers };
+    return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self };
   }
 
-  leave(peerId: string): void {
+  /** Out of the circle; the others learn it, with the facilitator's signed revocation of its key if there is one. */
+  leave(peerId: string, revocation?: string): void {
     if (!this.members.delete(peerId)) return;
     this.media.removePeer(peerId);
-    this.broadcast(peerId, 'peer.left', { peerId });
+    this.broadcast(peerId, 'peer.left', revocation ? { peerId, revocation } : { peerId });
     this.onChange();
   }
 
@@ -77,11 +81,11 @@ export class Room {
    * TEST HOOK ONLY (a malicious server): tell everyone else that `peerId` left, but keep its media flowing and
    * its socket open, so tests can show that end-to-end encryption alone locks a removed member out.
    */
-  leaveButKeepForwarding(peerId: string): void {
+  leaveButKeepForwarding(peerId: string, revocation?: string): void {
     const m = this.members.get(peerId);
     if (!m) return;
     this.members.delete(peerId);
-    this.broadcast(peerId, 'peer.left', { peerId });
+    this.broadcast(peerId, 'peer.left', revocation ? { peerId, revocation } : { peerId });
     this.members.set(peerId, m);
   }
 
@@ -177,7 +181,7 @@ export class Room {
 
   roster(): RosterMember[] {
     return [...this.members.values()].map((m) => ({
-      id: m.id, displayName: m.displayName, role: m.role, mic: this.trackState(m, 'mic'), camera: this.trackState(m, 'camera'),
+      id: m.id, displayName: m.card.displayName, role: m.role, mic: this.trackState(m, 'mic'), camera: this.trackState(m, 'camera'),
       micLocked: m.micLocked, cameraLocked: m.cameraLocked, quality: m.quality,
     }));
   }
@@ -221,9 +225,7 @@ export class Room {
   }
 
   private info(m: Member): PeerInfo {
-    return {
-      id: m.id, displayName: m.displayName, role: m.role, e2eeKey: m.e2eeKey, producers: [...m.producers.values()].map((p) => ({ ...p })),
-    };
+    return { ...m.card, producers: [...m.producers.values()].map((p) => ({ ...p })) };
   }
 
   private broadcast<K extends ServerEventName>(exceptId: string, event: K, payload: EventOf<K>): void {

@@ -1,42 +1,27 @@
-import { randomBytes } from 'node:crypto';
 import {
-  ErrorCode, HearthError, ROLES_BY_KIND, isModerator, type E2eeKey, type EventOf, type RequestOf, type Role,
-  type RoomSnapshot, type Roster, type SessionKind, type Standing,
+  ErrorCode, HearthError, ROLES_BY_KIND, isModerator, mayActOn, type E2eeKey, type EventOf, type Role, type RoomSnapshot,
+  type Roster, type SessionKind, type Standing,
 } from '@hearth/shared';
+import { memberIdFor } from '@hearth/shared/crypto';
 import type { InviteClaims } from '../auth/TokenService.js';
 import { AuditLog } from './AuditLog.js';
+import { E2eeRelay } from './E2eeRelay.js';
 import { InviteBook } from './InviteBook.js';
+import { Membership } from './Membership.js';
+import { peerCard, type Participant, type SessionHooks } from './participant.js';
 import type { PeerOutbox } from './ports.js';
 import type { Room } from './Room.js';
 import { TurnFloor } from './TurnFloor.js';
 
-interface Participant {
-  id: string;
-  displayName: string;
-  role: Role;
-  deviceId: string;
-  e2eeKey: E2eeKey;
-  outbox: PeerOutbox;
-  standing: 'waiting' | 'admitted';
-}
-
-type Envelope = EventOf<'e2ee.key'> & { to: string };
-
-/**
- * Hooks for tests that play a malicious server. Settable only in-process (buildApp options), never by config.
- */
-export interface SessionHooks {
-  /** Sees (and may alter) every key envelope the server relays. */
-  relayEnvelope?: (envelope: Envelope) => Envelope;
-  /** Removal tells the others but keeps forwarding media to the removed member, who is not told. */
-  silentRemoval?: boolean;
-}
+export type { SessionHooks } from './participant.js';
 
 export interface Arrival {
   claims: InviteClaims;
   displayName: string;
   deviceId: string;
   e2eeKey: E2eeKey;
+  /** A moderator's own certificate, signed in its browser (kept only if it verifies). */
+  certificate?: string;
   outbox: PeerOutbox;
 }
 
@@ -47,37 +32,51 @@ export interface ArrivalResult {
   room?: RoomSnapshot;
 }
 
+export interface SessionLimits {
+  /** Most admitted participants in the circle (moderators included). */
+  maxPeers: number;
+  /** Most participants in the waiting room (they never count against the circle). */
+  maxWaiting: number;
+}
+
 /**
  * One group session: who is waiting, who is in the circle (the Room), and the safety state around them —
- * lock, removals, invites, audit. Every method runs inside `run()` (the room's queue).
+ * lock, removals, invites, signed membership, audit. Every method runs inside `run()` (the room's queue).
  */
 export class Session {
   readonly invites = new InviteBook();
   readonly audit = new AuditLog();
+  readonly id: string;
+  readonly title: string;
+  readonly kind: SessionKind;
   private readonly participants = new Map<string, Participant>();
-  /** Devices admitted during this session: after a drop or reload they come straight back in. */
-  private readonly admittedDevices = new Set<string>();
+  /** Devices admitted during this session, with the key they were last admitted with: they may come back. */
+  private readonly admittedDevices = new Map<string, string>();
   /** Devices removed by a facilitator: never again in this session. */
   private readonly bannedDevices = new Set<string>();
+  private readonly membership: Membership;
   private lockedFlag = false;
-  /** The newest key epoch relayed (the server sees epoch numbers, never keys). */
-  private keyEpoch = 0;
   private endedFlag = false;
   private rosterQueued = false;
-  /** A device keeps its participant id for the whole session, so a member who drops gets their turn back. */
-  private readonly idByDevice = new Map<string, string>();
+  /** The next arrival number in the circle (PeerInfo.seq; the key-leader rule reads it). */
+  private nextSeq = 1;
   private readonly lastReaction = new Map<string, number>();
   readonly floor: TurnFloor;
+  /** Key envelopes, acks, chat and notes; and who the key leader is. */
+  readonly keys: E2eeRelay;
   lastActivity = Date.now();
 
   constructor(
-    readonly id: string,
-    readonly title: string,
-    readonly kind: SessionKind,
+    info: { id: string; title: string; kind: SessionKind; signingKey: Uint8Array },
     readonly room: Room,
-    private readonly maxPeers: number,
+    private readonly limits: SessionLimits,
     private readonly hooks: SessionHooks = {},
   ) {
+    this.id = info.id;
+    this.title = info.title;
+    this.kind = info.kind;
+    this.membership = new Membership(info.id, info.signingKey);
+    this.keys = new E2eeRelay(this.participants, room, hooks);
     room.onChange = () => this.pushRoster();
     this.floor = new TurnFloor(room, (task) => void this.run(task).catch(() => undefined));
   }
@@ -103,46 +102,76 @@ export class Session {
     if (this.endedFlag) throw new HearthError(ErrorCode.SESSION_NOT_FOUND);
     if (!ROLES_BY_KIND[this.kind].includes(a.claims.role)) throw new HearthError(ErrorCode.TOKEN_INVALID, 'wrong role');
     if (this.bannedDevices.has(a.deviceId)) throw new HearthError(ErrorCode.REMOVED);
-    const previous = [...this.participants.values()].find((p) => p.deviceId === a.deviceId);
-    const moderator = isModerator(a.claims.role);
-    const returning = this.admittedDevices.has(a.deviceId);
-    if (this.lockedFlag && !moderator && !returning && !previous) throw new HearthError(ErrorCode.ROOM_LOCKED);
-    if (!previous && this.participants.size >= this.maxPeers) throw new HearthError(ErrorCode.ROOM_FULL);
+    const forged = this.hooks.forgeRole?.(a.displayName);
+    const role = forged ?? a.claims.role;
+    const id = memberIdFor(this.id, a.deviceId);
+    const previous = this.participants.get(id);
+    const certificate = this.membership.verified(id, role, a.e2eeKey, a.certificate)
+      ?? this.membership.verified(id, role, a.e2eeKey, this.membership.remembered(a.deviceId, a.e2eeKey.publicKey));
+    const known = this.admittedDevices.get(a.deviceId);
+    // Straight into the circle: moderators, and devices admitted before that bring the same key (or a signed new one).
+    const direct = forged !== undefined || isModerator(role) || (known !== undefined && (known === a.e2eeKey.publicKey || !!certificate));
+    this.checkDoor({ direct, moderator: isModerator(role), known: known !== undefined, previous });
     this.invites.use(a.claims.inviteId, a.claims.maxUses, a.deviceId);
     if (previous) {
       // The same device again (a reload, a second tab): the newer connection takes the seat.
       await this.drop(previous);
       previous.outbox.close(ErrorCode.REPLACED);
     }
-    const id = this.idByDevice.get(a.deviceId) ?? randomBytes(9).toString('base64url');
-    this.idByDevice.set(a.deviceId, id);
     const p: Participant = {
-      id, displayName: a.displayName, role: a.claims.role, deviceId: a.deviceId,
-      e2eeKey: a.e2eeKey, outbox: a.outbox, standing: 'waiting',
+      id, displayName: a.displayName, role, deviceId: a.deviceId, e2eeKey: a.e2eeKey, outbox: a.outbox, standing: 'waiting',
+      inviteId: a.claims.inviteId, seq: 0, ...(certificate ? { certificate } : {}),
     };
     this.participants.set(p.id, p);
-    if (moderator || returning) return { selfId: p.id, role: p.role, admitted: true, room: await this.enter(p) };
+    if (direct) return { selfId: p.id, role: p.role, admitted: true, room: await this.enter(p) };
     this.pushRoster();
     return { selfId: p.id, role: p.role, admitted: false };
   }
 
-  /** A connection goes: only if it is still the one holding that seat (a replaced one's late goodbye is not). */
-  async depart(id: string, outbox: PeerOutbox): Promise<void> {
-    const p = this.participants.get(id);
-    if (p && p.outbox === outbox) await this.drop(p);
+  /** Lock and capacity: the circle counts only admitted members, the waiting room has its own cap. */
+  private checkDoor(o: { direct: boolean; moderator: boolean; known: boolean; previous?: Participant }): void {
+    if (this.lockedFlag && !o.moderator && !o.known && !o.previous) throw new HearthError(ErrorCode.ROOM_LOCKED);
+    if (o.direct) {
+      if (o.previous?.standing !== 'admitted' && this.count('admitted') >= this.limits.maxPeers) throw new HearthError(ErrorCode.ROOM_FULL);
+    } else if (o.previous?.standing !== 'waiting' && this.count('waiting') >= this.limits.maxWaiting) {
+      throw new HearthError(ErrorCode.ROOM_FULL, 'waiting room full');
+    }
   }
 
-  async admit(actorId: string, targetId: string): Promise<void> {
+  /**
+   * A connection goes: only if it is still the one holding that seat (a replaced one's late goodbye is not).
+   * A device that leaves the waiting room before it was ever admitted gives its use of the invite back.
+   */
+  async depart(id: string, outbox: PeerOutbox): Promise<void> {
+    const p = this.participants.get(id);
+    if (!p || p.outbox !== outbox) return;
+    if (p.standing === 'waiting' && !this.admittedDevices.has(p.deviceId)) this.invites.release(p.inviteId, p.deviceId);
+    await this.drop(p);
+  }
+
+  /** Lets one waiting member in, with the certificate the facilitator's browser signed (kept only if it verifies). */
+  async admit(actorId: string, targetId: string, certificate?: string): Promise<void> {
     const target = this.target(actorId, targetId);
     if (target.standing !== 'waiting') throw new HearthError(ErrorCode.INVALID_STATE, 'not waiting');
+    if (this.count('admitted') >= this.limits.maxPeers) throw new HearthError(ErrorCode.ROOM_FULL);
+    const verified = this.membership.verified(target.id, target.role, target.e2eeKey, certificate);
+    if (verified) target.certificate = verified;
     target.outbox.send('session.admitted', await this.enter(target));
     this.record(actorId, 'admitted', target);
   }
 
-  async admitAll(actorId: string): Promise<number> {
-    const waiting = [...this.participants.values()].filter((p) => p.standing === 'waiting');
-    for (const p of waiting) await this.admit(actorId, p.id);
-    return waiting.length;
+  /** With `certificates`: exactly the waiting members listed, each with its own; without: everyone waiting. */
+  async admitAll(actorId: string, certificates?: { peerId: string; certificate: string }[]): Promise<number> {
+    const chosen = certificates
+      ? certificates.map((c) => ({ p: this.participants.get(c.peerId), certificate: c.certificate as string | undefined }))
+      : [...this.participants.values()].filter((p) => p.standing === 'waiting').map((p) => ({ p, certificate: undefined }));
+    let admitted = 0;
+    for (const { p, certificate } of chosen) {
+      if (!p || p.standing !== 'waiting' || this.count('admitted') >= this.limits.maxPeers) continue;
+      await this.admit(actorId, p.id, certificate);
+      admitted++;
+    }
+    return admitted;
   }
 
   async deny(actorId: string, targetId: string, message?: string): Promise<void> {
@@ -184,22 +213,21 @@ export class Session {
     this.record(actorId, 'allowed the camera of', target);
   }
 
-  /** Out, told why, and kept out: this device is banned and its seat is gone. */
-  async remove(actorId: string, targetId: string, message?: string): Promise<void> {
+  /** Out, told why, and kept out: this device is banned, and a valid revocation of its key goes to everyone. */
+  async remove(actorId: string, targetId: string, message?: string, revocation?: string): Promise<void> {
     const target = this.target(actorId, targetId);
-    const actor = this.participants.get(actorId)!;
-    if (target.role === 'facilitator' && actor.role !== 'facilitator') throw new HearthError(ErrorCode.NOT_ALLOWED);
     this.bannedDevices.add(target.deviceId);
     this.admittedDevices.delete(target.deviceId);
-    this.idByDevice.delete(target.deviceId);
+    this.membership.forget(target.deviceId);
+    const revoked = this.membership.revoke(target.id, target.e2eeKey.publicKey, revocation);
     this.record(actorId, 'removed', target);
     await this.floor.apply({ type: 'removed', id: target.id });
     if (this.hooks.silentRemoval && target.standing === 'admitted') {
       this.participants.delete(target.id);
-      this.room.leaveButKeepForwarding(target.id);
+      this.room.leaveButKeepForwarding(target.id, revoked);
       return;
     }
-    await this.drop(target);
+    await this.drop(target, revoked);
     target.outbox.close(ErrorCode.REMOVED, message);
   }
 
@@ -214,44 +242,6 @@ export class Session {
     if (now - (this.lastReaction.get(fromId) ?? 0) < 1500) throw new HearthError(ErrorCode.RATE_LIMITED);
     this.lastReaction.set(fromId, now);
     this.room.sendAll('turn.reaction', { from: fromId, reaction });
-  }
-
-  /** Relays sealed group keys to the named admitted members; the server cannot open them. */
-  distributeKeys(fromId: string, req: RequestOf<'e2ee.distribute'>): number {
-    this.keyEpoch = Math.max(this.keyEpoch, req.epoch);
-    let delivered = 0;
-    for (const e of req.envelopes) {
-      let env: Envelope = { from: fromId, to: e.to, epoch: req.epoch, nonce: e.nonce, box: e.box };
-      if (this.hooks.relayEnvelope) env = this.hooks.relayEnvelope(env);
-      const { to, ...event } = env;
-      if (to !== fromId && this.room.sendTo(to, 'e2ee.key', event)) delivered++;
-    }
-    return delivered;
-  }
-
-  /** Tells the moderators that a member switched to the key of `epoch`. */
-  keyAcknowledged(fromId: string, epoch: number): void {
-    for (const p of this.participants.values()) {
-      if (p.standing === 'admitted' && isModerator(p.role)) this.room.sendTo(p.id, 'e2ee.acked', { peerId: fromId, epoch });
-    }
-  }
-
-  /** Relays an encrypted chat message to the rest of the circle. Nothing is kept. */
-  relayChat(fromId: string, req: RequestOf<'chat.send'>): void {
-    for (const p of this.participants.values()) {
-      if (p.id !== fromId && p.standing === 'admitted') this.room.sendTo(p.id, 'chat.message', { from: fromId, ...req });
-    }
-  }
-
-  /** Relays sealed private notes, each to the admitted facilitator it names (anyone else gets nothing). */
-  relayNotes(fromId: string, req: RequestOf<'chat.note'>): number {
-    let delivered = 0;
-    for (const n of req.notes) {
-      const to = this.participants.get(n.to);
-      if (!to || to.id === fromId || to.standing !== 'admitted' || !isModerator(to.role)) continue;
-      if (this.room.sendTo(to.id, 'chat.note', { from: fromId, nonce: n.nonce, box: n.box })) delivered++;
-    }
-    return delivered;
   }
 
   lock(actorId: string, locked: boolean): void {
@@ -272,7 +262,8 @@ export class Session {
   roster(): Roster {
     return {
       locked: this.lockedFlag,
-      waiting: [...this.participants.values()].filter((p) => p.standing === 'waiting').map((p) => ({ id: p.id, displayName: p.displayName })),
+      waiting: [...this.participants.values()].filter((p) => p.standing === 'waiting')
+        .map((p) => ({ id: p.id, displayName: p.displayName, e2eeKey: p.e2eeKey })),
       members: this.room.roster(),
       audit: this.audit.list(),
     };
@@ -280,26 +271,37 @@ export class Session {
 
   private async enter(p: Participant): Promise<RoomSnapshot> {
     p.standing = 'admitted';
-    this.admittedDevices.add(p.deviceId);
-    const snapshot = { ...this.room.join(p.id, p.displayName, p.role, p.e2eeKey, p.outbox), keyEpoch: this.keyEpoch };
+    p.seq = this.nextSeq++;
+    this.admittedDevices.set(p.deviceId, p.e2eeKey.publicKey);
+    if (p.certificate) this.membership.remember(p.deviceId, p.e2eeKey.publicKey, p.certificate);
+    const joined = this.room.join(peerCard(p), p.outbox);
+    const snapshot: RoomSnapshot = { ...joined, keyEpoch: this.keys.keyEpoch, revocations: this.membership.revocations() };
     if (!isModerator(p.role)) await this.floor.apply({ type: 'joined', id: p.id });
     p.outbox.send('turn.state', this.floor.view());
     return snapshot;
   }
 
-  private async drop(p: Participant): Promise<void> {
+  private async drop(p: Participant, revocation?: string): Promise<void> {
     this.participants.delete(p.id);
     if (p.standing === 'admitted') {
-      this.room.leave(p.id);
+      this.room.leave(p.id, revocation);
       await this.floor.apply({ type: 'left', id: p.id });
     } else this.pushRoster();
   }
 
-  /** Another participant an actor may act on (not themselves). */
+  private count(standing: Participant['standing']): number {
+    let n = 0;
+    for (const p of this.participants.values()) if (p.standing === standing) n++;
+    return n;
+  }
+
+  /** Another participant an actor may act on: not themselves, and a facilitator only by a facilitator (mayActOn). */
   private target(actorId: string, targetId: string): Participant {
     if (actorId === targetId) throw new HearthError(ErrorCode.INVALID_STATE, 'not on yourself');
     const t = this.participants.get(targetId);
     if (!t) throw new HearthError(ErrorCode.NOT_FOUND, 'no such participant');
+    const actor = this.participants.get(actorId);
+    if (!actor || !mayActOn(actor.role, t.role)) throw new HearthError(ErrorCode.NOT_ALLOWED);
     return t;
   }
 

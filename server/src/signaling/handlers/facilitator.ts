@@ -7,15 +7,15 @@ import { asActor, type Handler } from './types.js';
 const done = {};
 const note = (message?: string) => message?.trim() || undefined;
 
-export const admit = asActor<'facilitator.admit'>(async (s, me, r) => (await s.admit(me, r.peerId), done));
-export const admitAll = asActor<'facilitator.admitAll'>(async (s, me) => ({ admitted: await s.admitAll(me) }));
+export const admit = asActor<'facilitator.admit'>(async (s, me, r) => (await s.admit(me, r.peerId, r.certificate), done));
+export const admitAll = asActor<'facilitator.admitAll'>(async (s, me, r) => ({ admitted: await s.admitAll(me, r.certificates) }));
 export const deny = asActor<'facilitator.deny'>(async (s, me, r) => (await s.deny(me, r.peerId, note(r.message)), done));
 export const mute = asActor<'facilitator.mute'>(async (s, me, r) => (await s.mute(me, r.peerId), done));
 export const askUnmute = asActor<'facilitator.askUnmute'>((s, me, r) => (s.askUnmute(me, r.peerId), done));
 export const muteAll = asActor<'facilitator.muteAll'>(async (s, me) => ({ muted: await s.muteAll(me) }));
 export const stopCamera = asActor<'facilitator.stopCamera'>((s, me, r) => (s.stopCamera(me, r.peerId), done));
 export const allowCamera = asActor<'facilitator.allowCamera'>((s, me, r) => (s.allowCamera(me, r.peerId), done));
-export const remove = asActor<'facilitator.remove'>(async (s, me, r) => (await s.remove(me, r.peerId, note(r.message)), done));
+export const remove = asActor<'facilitator.remove'>(async (s, me, r) => (await s.remove(me, r.peerId, note(r.message), r.revocation), done));
 export const setTurnMode = asActor<'facilitator.setTurnMode'>(async (s, me, r) => {
   await s.floor.apply({ type: 'setMode', mode: r.mode });
   s.recordAction(me, `set the floor to ${r.mode}`);
@@ -53,6 +53,9 @@ export const createInvite: Handler<'facilitator.createInvite'> = async ({ conn, 
   const invite = await tokens.issueInvite({
     sessionId: session.id, role: req.role, maxUses: req.maxUses, ttlSeconds: req.ttlMinutes * 60,
   });
-  await session.run(() => session.recordAction(selfId, `created a ${req.role} invite`));
+  await session.run(() => {
+    session.invites.issue(invite.inviteId);
+    session.recordAction(selfId, `created a ${req.role} invite`);
+  });
   return { token: invite.token, inviteId: invite.inviteId, expiresAt: invite.expiresAt.toISOString() };
 };

@@ -1,0 +1,73 @@
+import { ErrorCode, HearthError, isModerator, pickLeader, type RequestOf } from '@hearth/shared';
+import type { Envelope, Participant, SessionHooks } from './participant.js';
+import type { Room } from './Room.js';
+
+/**
+ * The encrypted traffic of one session: key envelopes, acknowledgements, chat and private notes. The server relays
+ * opaque blobs to named admitted members and keeps none; what it does decide is who may hand out a key (the
+ * leader, by the rule every browser computes too: shared/src/domain/leader.ts) and in which order (epochs).
+ */
+export class E2eeRelay {
+  private epoch = 0;
+
+  constructor(
+    private readonly participants: ReadonlyMap<string, Participant>,
+    private readonly room: Room,
+    private readonly hooks: SessionHooks,
+  ) {}
+
+  /** The newest key epoch handed out (the server sees epoch numbers, never keys). */
+  get keyEpoch(): number {
+    return this.epoch;
+  }
+
+  /** Who hands out group keys now: the earliest signed facilitator, and so on (pickLeader). */
+  leader(): string | undefined {
+    return pickLeader(this.admitted().map((p) => ({ id: p.id, role: p.role, seq: p.seq, signed: !!p.certificate })));
+  }
+
+  /** Relays sealed group keys from the leader, for exactly the next epoch, to the named admitted members. */
+  distribute(fromId: string, req: RequestOf<'e2ee.distribute'>): number {
+    if (this.leader() !== fromId) throw new HearthError(ErrorCode.NOT_ALLOWED, 'not the key leader');
+    if (req.epoch !== this.epoch + 1) throw new HearthError(ErrorCode.INVALID_STATE, `epoch must be ${this.epoch + 1}`);
+    this.epoch = req.epoch;
+    let delivered = 0;
+    for (const e of req.envelopes) {
+      const to = this.participants.get(e.to);
+      if (!to || to.id === fromId || to.standing !== 'admitted') continue;
+      let env: Envelope = { from: fromId, to: e.to, epoch: req.epoch, nonce: e.nonce, box: e.box };
+      if (this.hooks.relayEnvelope) env = this.hooks.relayEnvelope(env);
+      const { to: dest, ...event } = env;
+      if (this.room.sendTo(dest, 'e2ee.key', event)) delivered++;
+    }
+    return delivered;
+  }
+
+  /** Tells the moderators that a member switched to the key of `epoch` (never one not handed out yet). */
+  acknowledge(fromId: string, epoch: number, tag: string): void {
+    if (epoch > this.epoch) throw new HearthError(ErrorCode.INVALID_STATE, 'no such epoch yet');
+    for (const p of this.admitted()) {
+      if (isModerator(p.role)) this.room.sendTo(p.id, 'e2ee.acked', { peerId: fromId, epoch, tag });
+    }
+  }
+
+  /** Relays an encrypted chat message to the rest of the circle. Nothing is kept. */
+  chat(fromId: string, req: RequestOf<'chat.send'>): void {
+    for (const p of this.admitted()) if (p.id !== fromId) this.room.sendTo(p.id, 'chat.message', { from: fromId, ...req });
+  }
+
+  /** Relays sealed private notes, each to the admitted moderator it names (anyone else gets nothing). */
+  notes(fromId: string, req: RequestOf<'chat.note'>): number {
+    let delivered = 0;
+    for (const n of req.notes) {
+      const to = this.participants.get(n.to);
+      if (!to || to.id === fromId || to.standing !== 'admitted' || !isModerator(to.role)) continue;
+      if (this.room.sendTo(to.id, 'chat.note', { from: fromId, nonce: n.nonce, box: n.box })) delivered++;
+    }
+    return delivered;
+  }
+
+  private admitted(): Participant[] {
+    return [...this.participants.values()].filter((p) => p.standing === 'admitted');
+  }
+}
