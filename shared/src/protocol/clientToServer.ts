@@ -79,7 +79,7 @@ export const ClientRequests = {
   ),
   /**
    * This member now sends and receives with the key of `epoch`; `tag` proves it (an HMAC under that key, see
-   * keySchedule.ackTag), so facilitators count it only if it verifies. Only the current epoch is accepted.
+   * keySchedule.ackTag), so facilitators count it only if it verifies. An epoch above the current one is refused.
    */
   'e2ee.ack': request(Strict({ epoch: Type.Integer({ minimum: 1, maximum: 0xffffffff }), tag: B64(43, 43) }), Empty),
   /** A chat message for the circle, encrypted with the group's chat key. Never stored. */
