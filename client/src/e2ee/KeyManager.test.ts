@@ -1,6 +1,6 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  ackTag, bindPublicKey, fromB64, memberIdFor, newKeyPair, newSigningSeed, openGroupKey, sealGroupKey, signCertificate,
+  ackTag, bindPublicKey, fromB64, memberIdFor, newKeyPair, newSigningSeed, openGroupKey, safetyWords, sealGroupKey, signCertificate,
   signRevocation, signingKeyFromSeed, sodiumReady, toB64, type KeyPair,
 } from '@hearth/shared/crypto';
 import type { LinkFragment, PeerInfo, Role, RoomSnapshot } from '@hearth/shared';
@@ -133,6 +133,30 @@ describe('key manager policy', () => {
     expect(km.state.epoch).toBe(5);
   });
 
+  it('safety words: newcomers of a burst get the same words as the leader; a rekey that does not change who is in keeps them', async () => {
+    const { km, sig, self } = await manager('Fay', 'facilitator');
+    await km.enter(snapshot(self, [], 0));
+    await settle();
+    const ben = person('Ben', 'member');
+    const cal = person('Cal', 'member');
+    sig.hold();
+    await km.joined(ben.info); // epoch 2 sealed to Ben alone, in flight ...
+    await settle();
+    await km.joined(cal.info); // ... while Cal arrives: epoch 3 covers both
+    sig.release();
+    await settle();
+    const last = sig.distributions().at(-1)!;
+    const env = last.envelopes.find((e) => e.to === cal.id)!;
+    const opened = openGroupKey(fromB64(env.box), fromB64(env.nonce), km.identity.pair.publicKey, cal.pair.privateKey, { recipientId: cal.id, leaderId: km.selfId });
+    const view = [self, ben.info, cal.info].map((p) => ({ id: p.id, role: p.role, publicKey: p.e2eeKey.publicKey }));
+    expect(await safetyWords(opened.wordsKey, view)).toEqual(km.state.safetyWords);
+    const words = km.state.safetyWords;
+    await km.joined(person('Eve', 'member', false).info); // outside the group: a rekey, the same members in it
+    await settle();
+    expect(sig.distributions().at(-1)!.epoch).toBe(last.epoch + 1);
+    expect(km.state.safetyWords).toEqual(words);
+  });
+
   it('peer.left for someone unknown changes nothing; a revoked key is never sealed to again, even if re-announced', async () => {
     const ann = person('Ann', 'member');
     const { km, sig, self } = await manager('Fay', 'facilitator');
@@ -156,7 +180,7 @@ describe('key manager policy', () => {
     const { km, sig, self } = await manager('Ben', 'member');
     await km.enter(snapshot(self, [fay.info, cody.info], 2));
     const seal = (from: Person, epoch: number) => {
-      const { nonce, box } = sealGroupKey({ epoch, recipientId: km.selfId, leaderId: from.id, groupKey: new Uint8Array(32).fill(epoch) }, km.identity.pair.publicKey, from.pair.privateKey);
+      const { nonce, box } = sealGroupKey({ epoch, recipientId: km.selfId, leaderId: from.id, groupKey: new Uint8Array(32).fill(epoch), wordsKey: new Uint8Array(32) }, km.identity.pair.publicKey, from.pair.privateKey);
       return { from: from.id, epoch, nonce: toB64(nonce), box: toB64(box) };
     };
     sig.emit('e2ee.key', seal(cody, 3));
@@ -167,6 +191,7 @@ describe('key manager policy', () => {
     sig.emit('e2ee.key', seal(cody, 3));
     await settle();
     expect(km.state.epoch).toBe(3);
+    await vi.waitFor(() => expect(sig.sent.some((s) => s.name === 'e2ee.ack')).toBe(true));
     const ack = sig.sent.find((s) => s.name === 'e2ee.ack')!.payload as { epoch: number; tag: string };
     expect(ack).toEqual({ epoch: 3, tag: toB64(await ackTag(new Uint8Array(32).fill(3), 3, km.selfId)) });
   });

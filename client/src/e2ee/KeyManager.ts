@@ -44,7 +44,8 @@ export class KeyManager {
   private chatKey: CryptoKey | undefined;
   private chatCounter = 0;
   private readonly chatSeen = new Map<string, number>();
-  private words: { digest: string; words: string[] } | undefined;
+  /** As leader: the words key, and the members it was made for (a new one when they change). */
+  private words: { sealedTo: string; key: Uint8Array } | undefined;
   private queue: Promise<void> = Promise.resolve();
   private dirty = false;
   private rekeying: Promise<void> | undefined;
@@ -199,14 +200,16 @@ export class KeyManager {
       this.dirty = false;
       const epoch = this.state.epoch + 1;
       const groupKey = crypto.getRandomValues(new Uint8Array(32));
-      const envelopes = this.roster.signed().filter((m) => m.id !== this.selfId).map((m) => {
-        const { nonce, box } = sealGroupKey({ epoch, recipientId: m.id, leaderId: this.selfId, groupKey }, m.bound!, this.identity.pair.privateKey);
+      const recipients = this.roster.signed().filter((m) => m.id !== this.selfId);
+      const wordsKey = this.wordsKeyFor(recipients.map((m) => `${m.id}:${m.publicKey}`).join('|'));
+      const envelopes = recipients.map((m) => {
+        const { nonce, box } = sealGroupKey({ epoch, recipientId: m.id, leaderId: this.selfId, groupKey, wordsKey }, m.bound!, this.identity.pair.privateKey);
         return { to: m.id, nonce: toB64(nonce), box: toB64(box) };
       });
       try {
         await this.signaling.request('e2ee.distribute', { epoch, envelopes });
         failures = 0;
-        await this.serially(() => this.install(epoch, groupKey));
+        await this.serially(() => this.install(epoch, groupKey, wordsKey));
       } catch (error) {
         if (++failures >= RETRIES) {
           this.alarm(`A new key could not be handed out (${(error as { code?: string }).code ?? 'no answer'}). Members may not hear each other: try removing and re-admitting, or rejoin.`);
@@ -225,7 +228,7 @@ export class KeyManager {
       this.alarm('A key arrived from someone who is not the key leader. It was refused.');
       return;
     }
-    let opened: { epoch: number; groupKey: Uint8Array };
+    let opened: { epoch: number; groupKey: Uint8Array; wordsKey: Uint8Array };
     try {
       opened = openGroupKey(fromB64(e.box), fromB64(e.nonce), leader.bound, this.identity.pair.privateKey, { recipientId: this.selfId, leaderId: leader.id });
     } catch {
@@ -234,7 +237,7 @@ export class KeyManager {
     }
     // Never go back to an older key: a replayed envelope must not let a removed member listen again.
     if (opened.epoch !== e.epoch || opened.epoch <= this.state.epoch) return;
-    await this.install(opened.epoch, opened.groupKey);
+    await this.install(opened.epoch, opened.groupKey, opened.wordsKey);
     const tag = toB64(await ackTag(opened.groupKey, opened.epoch, this.selfId));
     await this.signaling.request('e2ee.ack', { epoch: opened.epoch, tag }).catch(() => undefined);
   }
@@ -246,7 +249,7 @@ export class KeyManager {
     this.refresh();
   }
 
-  private async install(epoch: number, groupKey: Uint8Array): Promise<void> {
+  private async install(epoch: number, groupKey: Uint8Array, wordsKey: Uint8Array): Promise<void> {
     this.post({ type: 'key', epoch, groupKey });
     this.keys.set(epoch, groupKey);
     for (const e of this.keys.keys()) if (e <= epoch - KEEP_EPOCHS) this.keys.delete(e);
@@ -254,17 +257,15 @@ export class KeyManager {
     this.chatCounter = 0;
     this.state.epoch = epoch;
     this.acked.set(this.selfId, epoch);
-    await this.updateWords(epoch, groupKey);
+    const members = this.roster.signed().map((m) => ({ id: m.id, role: m.role, publicKey: m.publicKey }));
+    this.state.safetyWords = await safetyWords(wordsKey, members);
     this.refresh();
   }
 
-  /** New words only when the signed membership changed since the words were made (see docs/e2ee.md). */
-  private async updateWords(epoch: number, groupKey: Uint8Array): Promise<void> {
-    const members = this.roster.signed().map((m) => ({ id: m.id, role: m.role, publicKey: m.publicKey }));
-    const digest = JSON.stringify(members);
-    if (this.words?.digest === digest) return;
-    this.words = { digest, words: await safetyWords(groupKey, epoch, members) };
-    this.state.safetyWords = this.words.words;
+  /** The same words key while we seal to the same members, so their words do not change (docs/e2ee.md). */
+  private wordsKeyFor(sealedTo: string): Uint8Array {
+    if (this.words?.sealedTo !== sealedTo) this.words = { sealedTo, key: crypto.getRandomValues(new Uint8Array(32)) };
+    return this.words.key;
   }
 
   private refresh(): void {

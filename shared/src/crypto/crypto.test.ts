@@ -5,7 +5,7 @@ import { SAFETY_WORD_COUNT, ackTag, deriveChatKey, deriveSenderKey, openChat, sa
 import { certificateMessage, memberIdFor, signCertificate, signRevocation, signingKeyFromSeed, verifyCertificate, verifyRevocation } from './membership.js';
 import { SAFETY_WORDS } from './words.js';
 
-const SAFETY_VECTOR = 'castle quilt blossom lake cello otter balsam compass';
+const SAFETY_VECTOR = 'meadow bamboo rain sierra magnet amber moss cider';
 const CERT_VECTOR = 'KH4O4Byvhdizl8XrDIVfPX3Bm28bbI7JLYg-lN0-FnVFwj4yuT46l3G9gHBFEHcggfAg92vioQGvqXyhfitCAg';
 import {
   EnvelopeError, bindPublicKey, fromB64, newKeyPair, openGroupKey, openNote, sealGroupKey, sealNote, sodiumReady, toB64, verifyBinding,
@@ -99,9 +99,10 @@ describe('key binding and envelopes', () => {
     const leader = newKeyPair();
     const ann = newKeyPair();
     const mallory = newKeyPair();
-    const msg = { epoch: 9, recipientId: 'ann', leaderId: 'fay', groupKey };
+    const wordsKey = new Uint8Array(32).fill(5);
+    const msg = { epoch: 9, recipientId: 'ann', leaderId: 'fay', groupKey, wordsKey };
     const { nonce, box } = sealGroupKey(msg, ann.publicKey, leader.privateKey);
-    expect(openGroupKey(box, nonce, leader.publicKey, ann.privateKey, { recipientId: 'ann', leaderId: 'fay' })).toEqual({ epoch: 9, groupKey });
+    expect(openGroupKey(box, nonce, leader.publicKey, ann.privateKey, { recipientId: 'ann', leaderId: 'fay' })).toEqual({ epoch: 9, groupKey, wordsKey });
     expect(() => openGroupKey(box, nonce, leader.publicKey, mallory.privateKey, { recipientId: 'ann', leaderId: 'fay' })).toThrow(EnvelopeError);
     expect(() => openGroupKey(box, nonce, mallory.publicKey, ann.privateKey, { recipientId: 'ann', leaderId: 'fay' })).toThrow(EnvelopeError);
     expect(() => openGroupKey(box, nonce, leader.publicKey, ann.privateKey, { recipientId: 'ben', leaderId: 'fay' })).toThrow(EnvelopeError);
@@ -156,22 +157,21 @@ describe('chat v2 (checked against node:crypto AES-256-GCM)', () => {
 describe('safety words v2', () => {
   const members = [{ id: 'f1', role: 'facilitator', publicKey: 'PF' }, { id: 'a1', role: 'member', publicKey: 'PA' }];
 
-  it('are SHA-256("hearth/safety/v2|" ‖ HKDF(group key, epoch, "safety") ‖ id:role:key list), 8 words (64 bits)', async () => {
-    const secret = hkdfSync('sha256', groupKey, Buffer.concat([Buffer.from('hearth/e2ee/v1'), Buffer.from([0, 0, 0, 3])]), 'safety', 32);
-    const digest = createHash('sha256').update(Buffer.concat([Buffer.from('hearth/safety/v2|'), Buffer.from(secret), Buffer.from('f1:facilitator:PF|a1:member:PA')])).digest();
-    const w = await safetyWords(groupKey, 3, members);
+  it('are SHA-256("hearth/safety/v2|" ‖ words key ‖ id:role:key list), 8 words (64 bits)', async () => {
+    const digest = createHash('sha256').update(Buffer.concat([Buffer.from('hearth/safety/v2|'), Buffer.from(groupKey), Buffer.from('f1:facilitator:PF|a1:member:PA')])).digest();
+    const w = await safetyWords(groupKey, members);
     expect(w).toHaveLength(SAFETY_WORD_COUNT);
     expect(w).toEqual([...digest.subarray(0, 8)].map((b) => SAFETY_WORDS[b]));
-    // Known-answer vector (group key 00..1f, epoch 3, the two members above), pinned so the format cannot drift.
+    // Known-answer vector (words key 00..1f, the two members above), pinned so the format cannot drift.
     expect(w.join(' ')).toBe(SAFETY_VECTOR);
   });
 
   it('another key, another role, another key or another order changes them', async () => {
-    const w = await safetyWords(groupKey, 3, members);
-    expect(await safetyWords(new Uint8Array(32), 3, members)).not.toEqual(w);
-    expect(await safetyWords(groupKey, 3, [{ ...members[0]!, role: 'member' }, members[1]!])).not.toEqual(w);
-    expect(await safetyWords(groupKey, 3, [members[0]!, { ...members[1]!, publicKey: 'EVIL' }])).not.toEqual(w);
-    expect(await safetyWords(groupKey, 3, [...members].reverse())).not.toEqual(w);
+    const w = await safetyWords(groupKey, members);
+    expect(await safetyWords(new Uint8Array(32), members)).not.toEqual(w);
+    expect(await safetyWords(groupKey, [{ ...members[0]!, role: 'member' }, members[1]!])).not.toEqual(w);
+    expect(await safetyWords(groupKey, [members[0]!, { ...members[1]!, publicKey: 'EVIL' }])).not.toEqual(w);
+    expect(await safetyWords(groupKey, [...members].reverse())).not.toEqual(w);
   });
 });
 

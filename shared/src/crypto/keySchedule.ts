@@ -42,22 +42,19 @@ export async function deriveChatKey(groupKey: Uint8Array, epoch: number): Promis
 export const SAFETY_WORD_COUNT = 8;
 
 /**
- * Safety words every member computes alike when everyone holds the same group key and sees the same signed
- * members. Input: the group key of the epoch at which the present set of signed members was first keyed (the
- * caller keeps it, so rekeys that do not change who is present keep the words), and each signed member's
- * id, role and public key in roster (arrival) order. A server does not know the group key, so it cannot grind
- * keys whose words match; 64 bits are shown.
+ * Safety words every member computes alike when everyone holds the same keys and sees the same signed members:
+ * SHA-256("hearth/safety/v2|" ‖ words key ‖ "id:role:publicKey" of each signed member in roster order, joined by "|").
+ * The words key comes with the group key in every envelope and stays the same while the leader seals to the same
+ * members, so rekeys that do not change who is present keep the words. A server never holds the words key, so it
+ * cannot grind keys whose words match; 64 bits are shown.
  */
-export async function safetyWords(
-  groupKey: Uint8Array, epoch: number, members: readonly { id: string; role: string; publicKey: string }[],
-): Promise<string[]> {
-  const secret = await hkdf(groupKey, epoch, 'safety', 32);
+export async function safetyWords(wordsKey: Uint8Array, members: readonly { id: string; role: string; publicKey: string }[]): Promise<string[]> {
   const list = te.encode(members.map((m) => `${m.id}:${m.role}:${m.publicKey}`).join('|'));
   const label = te.encode('hearth/safety/v2|');
-  const input = new Uint8Array(label.length + secret.length + list.length);
+  const input = new Uint8Array(label.length + wordsKey.length + list.length);
   input.set(label);
-  input.set(secret, label.length);
-  input.set(list, label.length + secret.length);
+  input.set(wordsKey, label.length);
+  input.set(list, label.length + wordsKey.length);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', input as BufferSource));
   return [...digest.subarray(0, SAFETY_WORD_COUNT)].map((b) => SAFETY_WORDS[b]!);
 }

@@ -8,12 +8,13 @@ import sodium from 'libsodium-wrappers';
  *   The session secret lives only in the links' fragments, so a server without a link cannot present a key of its
  *   own that members accept.
  * - Envelope: crypto_box (X25519, XSalsa20-Poly1305) from the key leader to one member of
- *   "HKE1" | epoch (u32) | len | recipient id | len | leader id | group key (32). Authenticated by both key pairs:
- *   a box altered in transit, or sent by anyone but the leader, does not open.
+ *   "HKE2" | epoch (u32) | len | recipient id | len | leader id | group key (32) | words key (32). Authenticated by
+ *   both key pairs: a box altered in transit, or sent by anyone but the leader, does not open. The words key (for
+ *   the safety words) stays the same while the leader seals to the same members.
  */
 export type Bytes = Uint8Array;
 const te = new TextEncoder();
-const MAGIC = te.encode('HKE1');
+const MAGIC = te.encode('HKE2');
 
 export class EnvelopeError extends Error {
   override name = 'EnvelopeError';
@@ -72,13 +73,15 @@ export interface GroupKeyMessage {
   recipientId: string;
   leaderId: string;
   groupKey: Bytes;
+  /** The key the safety words are made from: new whenever the set of members sealed to changes. */
+  wordsKey: Bytes;
 }
 
 export function sealGroupKey(m: GroupKeyMessage, recipientPk: Bytes, leaderSk: Bytes): { nonce: Bytes; box: Bytes } {
-  if (m.groupKey.length !== 32) throw new EnvelopeError('group key must be 32 bytes');
+  if (m.groupKey.length !== 32 || m.wordsKey.length !== 32) throw new EnvelopeError('keys must be 32 bytes');
   const epoch = new Uint8Array(4);
   new DataView(epoch.buffer).setUint32(0, m.epoch >>> 0);
-  const parts = [MAGIC, epoch, field(m.recipientId), field(m.leaderId), m.groupKey];
+  const parts = [MAGIC, epoch, field(m.recipientId), field(m.leaderId), m.groupKey, m.wordsKey];
   const plain = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
@@ -92,7 +95,7 @@ export function sealGroupKey(m: GroupKeyMessage, recipientPk: Bytes, leaderSk: B
 /** Opens an envelope from the expected leader to us; throws EnvelopeError if it is not exactly that. */
 export function openGroupKey(
   box: Bytes, nonce: Bytes, leaderPk: Bytes, recipientSk: Bytes, expect: { recipientId: string; leaderId: string },
-): { epoch: number; groupKey: Bytes } {
+): { epoch: number; groupKey: Bytes; wordsKey: Bytes } {
   let plain: Bytes;
   try {
     plain = sodium.crypto_box_open_easy(box, nonce, leaderPk, recipientSk);
@@ -100,7 +103,7 @@ export function openGroupKey(
     throw new EnvelopeError('envelope does not authenticate');
   }
   const td = new TextDecoder();
-  if (td.decode(plain.subarray(0, 4)) !== 'HKE1') throw new EnvelopeError('not a key envelope');
+  if (td.decode(plain.subarray(0, 4)) !== 'HKE2') throw new EnvelopeError('not a key envelope');
   const epoch = new DataView(plain.buffer, plain.byteOffset + 4, 4).getUint32(0);
   let o = 8;
   const read = () => {
@@ -111,10 +114,11 @@ export function openGroupKey(
   };
   const recipientId = read();
   const leaderId = read();
-  const groupKey = plain.slice(o);
+  const groupKey = plain.slice(o, o + 32);
+  const wordsKey = plain.slice(o + 32);
   if (recipientId !== expect.recipientId || leaderId !== expect.leaderId) throw new EnvelopeError('envelope is for someone else');
-  if (groupKey.length !== 32) throw new EnvelopeError('bad group key');
-  return { epoch, groupKey };
+  if (groupKey.length !== 32 || wordsKey.length !== 32) throw new EnvelopeError('bad keys');
+  return { epoch, groupKey, wordsKey };
 }
 
 /**
