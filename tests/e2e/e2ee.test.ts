@@ -180,4 +180,32 @@ describe('end-to-end encryption in Chromium', () => {
       delete hooks.silentRemoval;
     }
   });
+
+  it('a removal the server hides from everyone, with a forged peer.left instead, cannot keep the removed member on the live key', async () => {
+    hooks.silentRemoval = 'unannounced';
+    try {
+      const { pages } = await circle([{ name: 'Ben' }, { name: 'Cal' }]);
+      const [fay, ben, cal] = ['Fay', 'Ben', 'Cal'].map((n) => pages.get(n)!) as [Page, Page, Page];
+      await eventually(async () => (await frames(cal, 'Fay')) > 10 && (await frames(cal, 'Ben')) > 10, 15_000, 'Cal decoding');
+      const words = (p: Page) => p.getByTestId('safety-words').textContent();
+      await eventually(async () => (await words(ben)) === (await words(fay)), 10_000, 'same words before');
+      await fay.getByRole('button', { name: 'Remove Cal' }).click();
+      await fay.getByRole('button', { name: 'Confirm' }).click();
+      // Fay removed Cal herself: her browser leaves Cal out of the next key although the server never said he left.
+      await sleep(1000);
+      const at1s = { fay: await frames(cal, 'Fay'), ben: await frames(cal, 'Ben'), packets: await packets(cal, 'Fay') };
+      await sleep(2000);
+      expect(await frames(cal, 'Fay')).toBe(at1s.fay);
+      expect(await frames(cal, 'Ben')).toBe(at1s.ben);
+      expect(await packets(cal, 'Fay')).toBeGreaterThan(at1s.packets + 20); // the server kept forwarding
+      const benFromFay = await frames(ben, 'Fay');
+      await sleep(1000);
+      expect(await frames(ben, 'Fay')).toBeGreaterThan(benFromFay + 5);
+      // Ben was never told: his view (Cal still in) and Fay's differ, and the safety words show it.
+      await eventually(async () => (await words(ben)) !== (await words(fay)), 5000, 'the words to differ');
+      await closeAll(pages);
+    } finally {
+      delete hooks.silentRemoval;
+    }
+  });
 });

@@ -110,6 +110,14 @@ export class KeyManager {
     });
   }
 
+  /**
+   * A removal this browser made: the member is out of our group at once, with their key revoked, whatever the
+   * server later says (or does not say) about them.
+   */
+  removedHere(peerId: string, revocation: string | undefined): Promise<void> {
+    return this.left(revocation ? { peerId, revocation } : { peerId });
+  }
+
   /** Moderators: the certificate that admits a waiting member's key to the encrypted group. */
   certificateFor(memberId: string, publicKey: string): string | undefined {
     const sk = this.identity.signing.secretKey;

@@ -46,9 +46,10 @@ export class FacilitatorModel {
   allowCamera = (peerId: string) => this.act(() => this.signaling.request('facilitator.allowCamera', { peerId }));
   /** Removal carries a signed revocation of the member's key: no browser will seal a key to it again. */
   remove = (peerId: string, message?: string) =>
-    this.act(() => {
+    this.act(async () => {
       const revocation = this.keys.revocationFor(peerId);
-      return this.signaling.request('facilitator.remove', { peerId, ...(message ? { message } : {}), ...(revocation ? { revocation } : {}) });
+      await this.signaling.request('facilitator.remove', { peerId, ...(message ? { message } : {}), ...(revocation ? { revocation } : {}) });
+      await this.keys.removedHere(peerId, revocation);
     });
   setLocked = (locked: boolean) => this.act(() => this.signaling.request('facilitator.lock', { locked }));
   end = () => this.act(() => this.signaling.request('facilitator.end', {}));

@@ -79,13 +79,15 @@ export class Room {
 
   /**
    * TEST HOOK ONLY (a malicious server): tell everyone else that `peerId` left, but keep its media flowing and
-   * its socket open, so tests can show that end-to-end encryption alone locks a removed member out.
+   * its socket open, so tests can show that end-to-end encryption alone locks a removed member out. `unannounced`:
+   * tell nobody, and send a `peer.left` for someone who does not exist instead (forged ordering).
    */
-  leaveButKeepForwarding(peerId: string, revocation?: string): void {
+  leaveButKeepForwarding(peerId: string, revocation?: string, unannounced = false): void {
     const m = this.members.get(peerId);
     if (!m) return;
     this.members.delete(peerId);
-    this.broadcast(peerId, 'peer.left', revocation ? { peerId, revocation } : { peerId });
+    if (unannounced) this.broadcast(peerId, 'peer.left', { peerId: 'nobody-who-was-here' });
+    else this.broadcast(peerId, 'peer.left', revocation ? { peerId, revocation } : { peerId });
     this.members.set(peerId, m);
   }
 

@@ -224,7 +224,7 @@ export class Session {
     await this.floor.apply({ type: 'removed', id: target.id });
     if (this.hooks.silentRemoval && target.standing === 'admitted') {
       this.participants.delete(target.id);
-      this.room.leaveButKeepForwarding(target.id, revoked);
+      this.room.leaveButKeepForwarding(target.id, revoked, this.hooks.silentRemoval === 'unannounced');
       return;
     }
     await this.drop(target, revoked);

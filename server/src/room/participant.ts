@@ -35,8 +35,11 @@ export type Envelope = EventOf<'e2ee.key'> & { to: string };
 export interface SessionHooks {
   /** Sees (and may alter) every key envelope the server relays. */
   relayEnvelope?: (envelope: Envelope) => Envelope;
-  /** Removal tells the others but keeps forwarding media to the removed member, who is not told. */
-  silentRemoval?: boolean;
+  /**
+   * Removal tells the others but keeps forwarding media to the removed member, who is not told. `unannounced`: the
+   * others are not told either; a `peer.left` for someone who never existed goes out instead.
+   */
+  silentRemoval?: boolean | 'unannounced';
   /**
    * Treats an arrival with this display name as the role returned, and seats it in the circle at once without any
    * facilitator action: a server adding someone the facilitator never admitted (it cannot sign them, though).
