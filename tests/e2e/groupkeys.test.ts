@@ -109,6 +109,14 @@ describe('group keys that hold in real groups, in Chromium', () => {
     expect(after).toBeGreaterThan(before);
     for (const p of rest) expect(await alarms(p)).toBe(0);
     await oneKeyPerEpoch(rest);
+
+    // With no facilitator present, Ben reloads: he keeps the key Fay signed, so he is back in the group at once.
+    await ben.reload();
+    await ben.getByLabel('Your name, as others will see it').fill('Ben');
+    await ben.getByRole('button', { name: 'Join' }).click();
+    await ben.getByRole('button', { name: 'Leave' }).waitFor();
+    await sameKeyAndWords(rest, 5000, after);
+    await everyoneDecodesEveryone({ Cody: cody, Ben: ben, Cal: cal }, 10_000);
     await closeAll(rest);
   });
 

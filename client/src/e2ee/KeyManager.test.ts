@@ -19,6 +19,8 @@ class FakeSignaling {
   readonly sent: { name: string; payload: Record<string, unknown> }[] = [];
   private readonly handlers = new Map<string, ((p: unknown) => void)[]>();
   private gate: Promise<void> = Promise.resolve();
+  /** How many of the next distributions the "server" refuses. */
+  refuse = 0;
   private open: (() => void) | undefined;
   on(event: string, h: (p: unknown) => void): void {
     this.handlers.set(event, [...(this.handlers.get(event) ?? []), h]);
@@ -36,6 +38,7 @@ class FakeSignaling {
   async request(name: string, payload: Record<string, unknown>): Promise<unknown> {
     this.sent.push({ name, payload });
     await this.gate;
+    if (name === 'e2ee.distribute' && this.refuse > 0 && this.refuse--) throw Object.assign(new Error('refused'), { code: 'INVALID_STATE' });
     return name === 'e2ee.distribute' ? { delivered: (payload.envelopes as unknown[]).length } : {};
   }
   distributions() {
@@ -155,6 +158,19 @@ describe('key manager policy', () => {
     await settle();
     expect(sig.distributions().at(-1)!.epoch).toBe(last.epoch + 1);
     expect(km.state.safetyWords).toEqual(words);
+  });
+
+  it('a refused rekey is retried with the same epoch; after three refusals the facilitator is told', async () => {
+    const { km, sig, self } = await manager('Fay', 'facilitator');
+    sig.refuse = 2;
+    await km.enter(snapshot(self, [person('Ann', 'member').info], 4));
+    await vi.waitFor(() => expect(km.state.epoch).toBe(5), { timeout: 3000 });
+    expect(sig.distributions().map((d) => d.epoch)).toEqual([5, 5, 5]);
+    expect(km.state.alarm).toBeUndefined();
+    sig.refuse = 3;
+    await km.joined(person('Ben', 'member').info);
+    await vi.waitFor(() => expect(km.state.alarm).toMatch(/could not be handed out \(INVALID_STATE\)/), { timeout: 3000 });
+    expect(km.state.epoch).toBe(5); // a key the server did not take is never used
   });
 
   it('peer.left for someone unknown changes nothing; a revoked key is never sealed to again, even if re-announced', async () => {
