@@ -10,6 +10,7 @@ import { sessionLinks } from '../support/links.js';
 import { eventually, sleep, startServer } from '../support/server.js';
 
 const REMOVALS = Number(process.env.BENCH_REMOVALS ?? 12);
+const HANDOVERS = Number(process.env.BENCH_HANDOVERS ?? 6);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
 
@@ -87,5 +88,56 @@ async function removalLockout(): Promise<void> {
     ]);
 }
 
+const newestEpoch = (p: Page) =>
+  p.evaluate(() => Math.max(0, ...(window as unknown as { __groupKeys: { epoch: number }[] }).__groupKeys.map((k) => k.epoch)));
+
+/**
+ * The facilitator's tab closes (a dropped link): time until the co-facilitator and a member both hold the same
+ * new key, against the time until the member's page shows she is gone (the signaling the handover starts from).
+ */
+async function leaderHandover(): Promise<void> {
+  const server = await startServer({ clientDir: fileURLToPath(new URL('../../client/dist', import.meta.url)) });
+  const browser = await launchChromium();
+  const keyed: number[] = [];
+  const told: number[] = [];
+  try {
+    for (let i = 0; i < HANDOVERS; i++) {
+      const links = await sessionLinks(server);
+      const fay = await arrive(browser, links.facilitator, 'Fay');
+      await fay.getByLabel('Role').selectOption('cofacilitator');
+      await fay.getByRole('button', { name: 'Create invite link' }).click();
+      const cody = await arrive(browser, await fay.locator('#invite-link').inputValue(), 'Cody');
+      await cody.getByRole('button', { name: 'Leave' }).waitFor();
+      const ben = await arrive(browser, links.member, 'Ben');
+      await admitFromPanel(fay, ben, 'Ben');
+      await eventually(async () => (await newestEpoch(ben)) > 0 && (await newestEpoch(ben)) === (await newestEpoch(cody)), 20_000, 'keys');
+      await sleep(500);
+      const before = await newestEpoch(ben);
+      const t0 = performance.now();
+      await fay.context().close();
+      let [k, g] = [NaN, NaN];
+      while (performance.now() - t0 < 5000 && (Number.isNaN(k) || Number.isNaN(g))) {
+        if (Number.isNaN(g) && !(await tileNames(ben)).includes('Fay')) g = performance.now() - t0;
+        const [eb, ec] = [await newestEpoch(ben), await newestEpoch(cody)];
+        if (Number.isNaN(k) && eb > before && eb === ec) k = performance.now() - t0;
+        await sleep(10);
+      }
+      keyed.push(k);
+      told.push(g);
+      await cody.context().close();
+      await ben.context().close();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  table(`Key leader handover, ${HANDOVERS} dropped facilitators in Chromium (co-facilitator takes over)`,
+    ['measure', 'p50 ms', 'max ms', 'p50 ratio to signaling'], [
+      ['member sees the facilitator gone (signaling)', fmt(pct(told, 50)), fmt(Math.max(...told)), '1'],
+      ['co-facilitator and member hold the same new key', fmt(pct(keyed, 50)), fmt(Math.max(...keyed)), fmt(pct(keyed, 50) / pct(told, 50))],
+    ]);
+}
+
 await frameCrypto();
 await removalLockout();
+await leaderHandover();
