@@ -173,6 +173,22 @@ describe('key manager policy', () => {
     expect(km.state.epoch).toBe(5); // a key the server did not take is never used
   });
 
+  it('a change that arrives while the leader installs its own new key is not lost', async () => {
+    const { km, sig, self } = await manager('Fay', 'facilitator');
+    const ben = person('Ben', 'member');
+    let joined = false;
+    km.onChange = () => {
+      // Called from inside install(): Ben's arrival is queued after it, when the rekey loop has looked for the last time.
+      if (km.state.epoch === 1 && !joined) {
+        joined = true;
+        void km.joined(ben.info);
+      }
+    };
+    await km.enter(snapshot(self, [], 0));
+    await vi.waitFor(() => expect(sig.distributions().map((d) => d.epoch)).toEqual([1, 2]), { timeout: 2000 });
+    expect(sig.distributions()[1]!.envelopes.map((e) => e.to)).toEqual([ben.id]);
+  });
+
   it('peer.left for someone unknown changes nothing; a revoked key is never sealed to again, even if re-announced', async () => {
     const ann = person('Ann', 'member');
     const { km, sig, self } = await manager('Fay', 'facilitator');

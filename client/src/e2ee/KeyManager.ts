@@ -193,8 +193,16 @@ export class KeyManager {
     this.refresh();
     if (this.entered && this.roster.leader() === this.selfId) {
       this.dirty = true;
-      this.rekeying ??= this.rekeyLoop().finally(() => (this.rekeying = undefined));
+      this.startRekeying();
     }
+  }
+
+  /** One loop at a time; a change that lands after the loop's last look (but before it ended) starts the next. */
+  private startRekeying(): void {
+    this.rekeying ??= this.rekeyLoop().finally(() => {
+      this.rekeying = undefined;
+      if (this.dirty && this.roster.leader() === this.selfId) this.startRekeying();
+    });
   }
 
   /**
@@ -220,6 +228,7 @@ export class KeyManager {
         await this.serially(() => this.install(epoch, groupKey, wordsKey));
       } catch (error) {
         if (++failures >= RETRIES) {
+          this.dirty = false; // given up on this change; the next one tries again
           this.alarm(`A new key could not be handed out (${(error as { code?: string }).code ?? 'no answer'}). Members may not hear each other: try removing and re-admitting, or rejoin.`);
           return;
         }
