@@ -1,3 +1,4 @@
+export * from './vocabulary/index.js';
 export * from './protocol/index.js';
 export * from './domain/permissions.js';
 export * from './domain/links.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pickLeader, type LeaderCandidate } from './leader.js';
-import { ROLES } from './permissions.js';
+import { ROLES } from '../vocabulary/index.js';
 
 const candidate = fc.record({
   id: fc.string({ minLength: 1, maxLength: 6 }),

@@ -1,4 +1,4 @@
-import type { Role } from './permissions.js';
+import type { Role } from '../vocabulary/index.js';
 
 /**
  * Who hands out group keys: one rule that every browser and the server compute alike from the server's ordered

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLIENT_REQUEST_NAMES } from '../protocol/clientToServer.js';
-import { MODERATION_ACTIONS, ROLES, ROLES_BY_KIND, ROLE_ACTIONS, authorize, isModerator, may, mayActOn } from './permissions.js';
+import { MODERATION_ACTIONS, ROLES } from '../vocabulary/index.js';
+import { ROLES_BY_KIND, ROLE_ACTIONS, authorize, isModerator, may, mayActOn } from './permissions.js';
 
 describe('permissions', () => {
   it('every facilitator.* request is a moderation action, and every moderation action is a request', () => {

@@ -1,37 +1,11 @@
-import type { ClientRequestName } from '../protocol/clientToServer.js';
-import { ErrorCode } from '../protocol/errors.js';
-
-/**
- * Who someone is in a session. `facilitator`: the clinician in charge; `cofacilitator`: helps moderate;
- * `secretary`: the member who holds the facilitator actions in a peer-led group; `member`: everyone else.
- */
-export const ROLES = ['facilitator', 'cofacilitator', 'secretary', 'member'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** A clinical session has facilitators; a peer-led one (AA / Al-Anon style) has a secretary. */
-export const SESSION_KINDS = ['clinical', 'peer'] as const;
-export type SessionKind = (typeof SESSION_KINDS)[number];
+import { ErrorCode } from '../vocabulary/errorCodes.js';
+import { MODERATION_ACTIONS, type ModerationAction, type Role, type SessionKind, type Standing } from '../vocabulary/index.js';
 
 /** Which roles an invite may carry in each kind of session. */
 export const ROLES_BY_KIND: Readonly<Record<SessionKind, readonly Role[]>> = {
   clinical: ['facilitator', 'cofacilitator', 'member'],
   peer: ['secretary', 'member'],
 };
-
-/** Where a connection stands: not in a session, in its waiting room, or admitted to the circle. */
-export type Standing = 'outside' | 'waiting' | 'admitted';
-
-/** The safety actions. Every one of them is a `facilitator.*` request. */
-export const MODERATION_ACTIONS = [
-  'facilitator.admit', 'facilitator.admitAll', 'facilitator.deny',
-  'facilitator.mute', 'facilitator.askUnmute', 'facilitator.muteAll',
-  'facilitator.stopCamera', 'facilitator.allowCamera',
-  'facilitator.remove', 'facilitator.lock', 'facilitator.end',
-  'facilitator.createInvite', 'facilitator.revokeInvite',
-  'facilitator.setTurnMode', 'facilitator.passStick', 'facilitator.takeStick', 'facilitator.extendTurn',
-  'facilitator.setTurnLimit',
-] as const satisfies readonly ClientRequestName[];
-export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
 
 const ALL: readonly ModerationAction[] = MODERATION_ACTIONS;
 
@@ -53,7 +27,7 @@ export const isModerator = (role: Role): boolean => ROLE_ACTIONS[role].length > 
 const MODERATION = new Set<string>(MODERATION_ACTIONS);
 
 /** Which standing each request needs. Moderation requests additionally need the role (above). */
-export function standingFor(name: ClientRequestName): Standing {
+export function standingFor(name: string): Standing {
   if (name === 'session.join') return 'outside';
   if (name === 'session.leave') return 'waiting'; // waiting or admitted
   return 'admitted';
@@ -63,7 +37,7 @@ export function standingFor(name: ClientRequestName): Standing {
  * Parse has happened; may this connection send this request? Returns the error to answer with, if not.
  * Order matters: standing first (a waiting member is NOT_ADMITTED, whatever its role), then role.
  */
-export function authorize(standing: Standing, role: Role | undefined, name: ClientRequestName): ErrorCode | undefined {
+export function authorize(standing: Standing, role: Role | undefined, name: string): ErrorCode | undefined {
   const needed = standingFor(name);
   if (needed === 'outside') return standing === 'outside' ? undefined : ErrorCode.INVALID_STATE;
   if (standing === 'outside') return ErrorCode.INVALID_STATE;

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GRACE_MS, TURN_MODES, audibleMembers, initialTurns, turnReducer, type TurnEvent, type TurnState } from './turns.js';
+import { TURN_MODES } from '../vocabulary/index.js';
+import { GRACE_MS, audibleMembers, initialTurns, turnReducer, type TurnEvent, type TurnState } from './turns.js';
 
 function run(events: TurnEvent[], from: TurnState = initialTurns()) {
   let state = from;

@@ -5,8 +5,7 @@
  * they can always speak. Stale events (a pass by someone who no longer holds the stick, a pass for an earlier
  * turn) are ignored, never thrown.
  */
-export const TURN_MODES = ['open', 'stick', 'goaround', 'facilitator'] as const;
-export type TurnMode = (typeof TURN_MODES)[number];
+import type { TurnMode } from '../vocabulary/index.js';
 
 /** A member who dropped keeps their place this long. */
 export const GRACE_MS = 60_000;

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { MODERATION_ACTIONS } from '../vocabulary/index.js';
 import {
   B64, DeviceId, DisplayName, E2eeKey, ReactionSchema, TurnModeSchema, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
   RoomSnapshot, RtpCapabilities, RtpParameters, SessionId, SessionInfo, Signature,
@@ -162,3 +163,7 @@ export type ClientRequestName = keyof typeof ClientRequests;
 export type RequestOf<K extends ClientRequestName> = Static<(typeof ClientRequests)[K]['request']>;
 export type ResponseOf<K extends ClientRequestName> = Static<(typeof ClientRequests)[K]['response']>;
 export const CLIENT_REQUEST_NAMES = Object.keys(ClientRequests) as ClientRequestName[];
+
+/** Every safety action named in the vocabulary is a request of this protocol (checked when compiling). */
+const _moderationActionsAreRequests: readonly ClientRequestName[] = MODERATION_ACTIONS;
+void _moderationActionsAreRequests;

@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ROLES, SESSION_KINDS } from '../domain/permissions.js';
-import { TURN_MODES } from '../domain/turns.js';
+import { REACTIONS, ROLES, SESSION_KINDS, TURN_MODES } from '../vocabulary/index.js';
 
 /** Bump on any incompatible change to a message below. Sent in the socket.io handshake (`auth`). */
 export const PROTOCOL_VERSION = 4;
@@ -137,7 +136,4 @@ export const SessionInfo = Type.Object({ title: Type.String({ maxLength: 120 }),
 export type SessionInfo = Static<typeof SessionInfo>;
 
 export const TurnModeSchema = Type.Union(TURN_MODES.map((m) => Type.Literal(m)));
-/** Quiet, non-verbal signals: shown briefly beside the sender, no sound, never take the floor. */
-export const REACTIONS = ['understand', 'metoo', 'heart', 'takeyourtime'] as const;
-export type Reaction = (typeof REACTIONS)[number];
 export const ReactionSchema = Type.Union(REACTIONS.map((r) => Type.Literal(r)));

@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { CLIENT_REQUEST_NAMES, ClientRequests } from './clientToServer.js';
 import { ServerEvents, type ServerEventName } from './serverToClient.js';
 import { INVALID_REQUESTS, MALFORMED_FOR_ALL, VALID_EVENTS, VALID_REQUESTS } from './fixtures.js';
-import { ERROR_CODES } from './errors.js';
+import { ERROR_CODES } from '../vocabulary/errorCodes.js';
 
 describe('client requests', () => {
   for (const name of CLIENT_REQUEST_NAMES) {

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { B64, DisplayName, E2eeKey, Signature, FacilitatorNote, Id, PeerInfo, ProducerInfo, ReactionSchema, RoleSchema, RoomSnapshot, TurnModeSchema } from './common.js';
-import { ErrorCode } from './errors.js';
+import { ErrorCode } from '../vocabulary/errorCodes.js';
 
 const TrackState = Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('none')]);
 const Quality = Type.Union([Type.Literal('good'), Type.Literal('fair'), Type.Literal('poor'), Type.Literal('unknown')]);
