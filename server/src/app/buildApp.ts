@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { TokenService } from '../auth/TokenService.js';
 import { SessionRegistry } from '../room/SessionRegistry.js';
 import type { SessionHooks } from '../room/Session.js';
+import type { RoomMedia, RoomMediaFactory } from '../room/ports.js';
 import { registerSessionRoutes } from './sessionRoutes.js';
 import { attachGateway, sameOriginOnly, type GatewayOptions } from '../signaling/gateway.js';
 import { loggerOptions } from './logger.js';
@@ -33,6 +34,15 @@ export interface BuildOptions {
   logStream?: NodeJS.WritableStream;
   /** Test hooks that make this server behave maliciously. Never set outside tests. */
   hooks?: SessionHooks;
+  /**
+   * Makes each session's media instead of mediasoup (tests: an in-memory port). When set, no worker is started:
+   * /healthz reports 0 workers and no worker can die.
+   */
+  media?: RoomMediaFactory;
+  /** Wraps each session's media, whichever made it (tests: a server that misbehaves at the SFU). */
+  decorateMedia?: (media: RoomMedia) => RoomMedia;
+  /** Wraps each connection's outbox (tests: a server that alters what it relays). See GatewayOptions. */
+  decorateOutbox?: GatewayOptions['decorateOutbox'];
 }
 
 /** Builds the whole server in-process (tests call this; main.ts only adds listen and signals). */
@@ -44,10 +54,13 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     // No per-request log lines: URLs carry group ids.
     logController: new LogController({ disableRequestLogging: true }),
   });
-  const workers = await WorkerPool.start(config, fastify.log);
+  const workers = opts.media ? WorkerPool.idle(config, fastify.log) : await WorkerPool.start(config, fastify.log);
   const tokens = await TokenService.create();
   const adminKey = config.adminKey || randomBytes(24).toString('base64url');
-  const sessions = new SessionRegistry(async (events) => MediaRoom.create(workers.pick(), config, events), {
+  const makeMedia: RoomMediaFactory = opts.media ?? (async (events) => MediaRoom.create(workers.pick(), config, events));
+  const decorate = opts.decorateMedia;
+  const createMedia: RoomMediaFactory = decorate ? async (events) => decorate(await makeMedia(events)) : makeMedia;
+  const sessions = new SessionRegistry(createMedia, {
     maxPeers: config.sessions.maxPeers,
     maxWaiting: config.sessions.maxWaiting ?? config.sessions.maxPeers,
     idleMs: config.sessions.idleMinutes * 60_000,
@@ -60,7 +73,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     allowRequest: sameOriginOnly,
     serveClient: false,
   });
-  attachGateway(io, { sessions, tokens, log: fastify.log, rateLimit: opts.rateLimit });
+  attachGateway(io, { sessions, tokens, log: fastify.log, rateLimit: opts.rateLimit, decorateOutbox: opts.decorateOutbox });
   registerSessionRoutes(fastify, {
     adminKey, sessions, tokens, maxPeers: config.sessions.maxPeers, inviteTtlMinutes: config.sessions.inviteTtlMinutes,
   });

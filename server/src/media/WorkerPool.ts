@@ -43,6 +43,13 @@ export class WorkerPool {
     return pool;
   }
 
+  /** A pool with no worker, for a server whose media comes from elsewhere (BuildOptions.media): nothing ever dies. */
+  static idle(config: Readonly<Config>, log: FastifyBaseLogger): WorkerPool {
+    const pool = new WorkerPool(config, log);
+    pool.closed = true;
+    return pool;
+  }
+
   onWorkerDied(listener: DiedListener): void {
     this.diedListeners.push(listener);
   }

@@ -29,6 +29,11 @@ export interface GatewayOptions {
   log: FastifyBaseLogger;
   /** Per-socket token bucket: burst and sustained messages per second. */
   rateLimit?: { burst: number; perSecond: number };
+  /**
+   * Wraps each connection's outbox (tests play a malicious server with it). `who`: the connection's member id,
+   * read when called (undefined until it has joined).
+   */
+  decorateOutbox?: (outbox: PeerOutbox, who: () => string | undefined) => PeerOutbox;
 }
 
 /** Refuses cross-site WebSocket hijacking: a browser page from another origin may not open a socket. */
@@ -59,7 +64,7 @@ export function attachGateway(io: Server<ClientToServerEvents, ServerToClientEve
 function serve(socket: HearthSocket, opts: GatewayOptions): void {
   const conn = new Connection();
   const limiter = new RateLimiter(opts.rateLimit?.burst ?? 60, opts.rateLimit?.perSecond ?? 30);
-  const outbox: PeerOutbox = {
+  const socketOutbox: PeerOutbox = {
     send: (event, payload) => void socket.emit(event, ...([payload] as never)),
     close: (code, message) => {
       socket.emit('session.closing', message ? { code, message } : { code });
@@ -67,6 +72,7 @@ function serve(socket: HearthSocket, opts: GatewayOptions): void {
       setTimeout(() => socket.disconnect(true), 50).unref();
     },
   };
+  const outbox = opts.decorateOutbox ? opts.decorateOutbox(socketOutbox, () => conn.participantId) : socketOutbox;
   const ctx: HandlerContext = {
     conn, sessions: opts.sessions, tokens: opts.tokens, outbox, log: opts.log, isConnected: () => socket.connected,
   };
