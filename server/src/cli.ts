@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { newSessionSecret, sessionLink } from '@hearth/shared';
-import { newSigningSeed, signingKeyFromSeed, sodiumReady, toB64 } from '@hearth/shared/crypto';
+import { readCreateSession, type CreateSessionRequest } from '@hearth/shared';
+import { linksFor, newSessionKeys, sodiumReady } from '@hearth/shared/crypto';
+import { cliDefaults } from './config/env.js';
 
 const USAGE = `usage: hearth session create --title TITLE [--peer-led] [--url http://localhost:8080] [--key KEY]
 
@@ -11,14 +12,15 @@ and never sent to the server, and so is the session signing key: only its public
 membership certificates with it); its seed goes into the facilitator's link only.`;
 
 async function main(argv: string[]): Promise<number> {
+  const defaults = cliDefaults();
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
       title: { type: 'string' },
       'peer-led': { type: 'boolean', default: false },
-      url: { type: 'string', default: process.env.HEARTH_URL ?? 'http://localhost:8080' },
-      key: { type: 'string', default: process.env.HEARTH_ADMIN_KEY },
+      url: { type: 'string', default: defaults.url },
+      key: { type: 'string', default: defaults.adminKey },
       help: { type: 'boolean', default: false },
     },
   });
@@ -27,29 +29,27 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   await sodiumReady();
-  const seed = newSigningSeed();
-  const signingPublicKey = toB64(signingKeyFromSeed(seed).publicKey);
+  const keys = newSessionKeys();
+  const request: CreateSessionRequest = { title: values.title, kind: values['peer-led'] ? 'peer' : 'clinical', signingKey: keys.signingPublicKey };
   const res = await fetch(new URL('/api/sessions', values.url), {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${values.key}` },
-    body: JSON.stringify({ title: values.title, kind: values['peer-led'] ? 'peer' : 'clinical', signingKey: signingPublicKey }),
+    body: JSON.stringify(request),
   });
-  const body = (await res.json()) as {
-    ok: boolean; code?: string; sessionId: string; facilitator: { token: string; expiresAt: string }; member: { token: string };
-  };
-  if (!res.ok || !body.ok) {
-    process.stderr.write(`could not create the session: ${body.code ?? res.status}\n`);
+  const answer = readCreateSession(await res.json().catch(() => undefined));
+  if (!('created' in answer)) {
+    process.stderr.write(`could not create the session: ${'refused' in answer ? answer.refused : `${res.status} ${answer.problem}`}\n`);
     return 1;
   }
-  const secret = newSessionSecret();
+  const links = linksFor(values.url, answer.created, keys);
   const who = values['peer-led'] ? 'secretary' : 'facilitator';
-  process.stdout.write(`Session "${values.title}" created. Links valid until ${body.facilitator.expiresAt}.
+  process.stdout.write(`Session "${values.title}" created. Links valid until ${answer.created.facilitator.expiresAt}.
 
   For the ${who} (keep it to yourself):
-    ${sessionLink(values.url, body.sessionId, { token: body.facilitator.token, secret, signingPublicKey, signingSeed: toB64(seed) })}
+    ${links.facilitator}
 
   For members (send it privately to the people you invite):
-    ${sessionLink(values.url, body.sessionId, { token: body.member.token, secret, signingPublicKey })}
+    ${links.member}
 `);
   return 0;
 }

@@ -1,5 +1,5 @@
-import { newSessionSecret, sessionLink, type SessionKind } from '@hearth/shared';
-import { newSigningSeed, signingKeyFromSeed, sodiumReady, toB64 } from '@hearth/shared/crypto';
+import { readCreateSession, type CreateSessionRequest, type SessionKind } from '@hearth/shared';
+import { linksFor, newSessionKeys, sodiumReady } from '@hearth/shared/crypto';
 import { messageFor } from './messages.js';
 
 interface Created {
@@ -31,29 +31,24 @@ export class HostModel {
     this.busy = true;
     this.error = undefined;
     try {
-      // The session signing key is made here: its seed only ever travels in the moderators' links' fragments;
-      // the server gets the public half, to keep the key leader rule the same as the browsers'.
+      // The session secret and signing key are made here and only ever travel inside the links' fragments; the
+      // server gets the signing key's public half, to keep the key leader rule the same as the browsers'.
       await sodiumReady();
-      const seed = newSigningSeed();
-      const signingPublicKey = toB64(signingKeyFromSeed(seed).publicKey);
+      const keys = newSessionKeys();
+      const request: CreateSessionRequest = { title, kind, signingKey: keys.signingPublicKey };
       const res = await fetch('/api/sessions', {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${this.key.trim()}` },
-        body: JSON.stringify({ title, kind, signingKey: signingPublicKey }),
+        body: JSON.stringify(request),
       });
-      const body = (await res.json()) as { ok: boolean; code?: string; sessionId: string; facilitator: { token: string }; member: { token: string } };
-      if (!body.ok) {
-        this.error = res.status === 401 ? 'That facilitator key is not right.' : messageFor(body);
+      const answer = readCreateSession(await res.json().catch(() => undefined));
+      if (!('created' in answer)) {
+        this.error = res.status === 401 ? 'That facilitator key is not right.' : messageFor('refused' in answer ? { code: answer.refused } : {});
         return;
       }
       sessionStorage.setItem('hearth.adminKey', this.key.trim());
-      // The session secret is made here and only ever travels inside the links' fragments.
-      const secret = newSessionSecret();
-      this.created = {
-        title,
-        facilitatorLink: sessionLink(location.origin, body.sessionId, { token: body.facilitator.token, secret, signingPublicKey, signingSeed: toB64(seed) }),
-        memberLink: sessionLink(location.origin, body.sessionId, { token: body.member.token, secret, signingPublicKey }),
-      };
+      const links = linksFor(location.origin, answer.created, keys);
+      this.created = { title, facilitatorLink: links.facilitator, memberLink: links.member };
     } catch (error) {
       this.error = messageFor(error);
     } finally {

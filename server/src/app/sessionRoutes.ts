@@ -1,20 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type, type Static } from '@sinclair/typebox';
-import { ErrorCode, SessionKindSchema } from '@hearth/shared';
+import { CreateSessionRequest, ErrorCode, type CreateSessionResponse } from '@hearth/shared';
 import { fromB64 } from '@hearth/shared/crypto';
 import type { TokenService } from '../auth/TokenService.js';
 import type { SessionRegistry } from '../room/SessionRegistry.js';
-
-const CreateSessionBody = Type.Object(
-  {
-    title: Type.String({ minLength: 1, maxLength: 120 }),
-    kind: Type.Optional(SessionKindSchema),
-    /** The session signing key's public half (Ed25519, base64url): the server checks certificates with it. */
-    signingKey: Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]{43}$' }),
-  },
-  { additionalProperties: false },
-);
 
 export interface SessionRoutesOptions {
   adminKey: string;
@@ -55,10 +44,10 @@ function signingKeyBytes(b64: string): Uint8Array | undefined {
  * caller, like the fragment secret, which the server never sees); links are assembled by the caller.
  */
 export function registerSessionRoutes(fastify: FastifyInstance, o: SessionRoutesOptions): void {
-  fastify.post<{ Body: Static<typeof CreateSessionBody> }>(
+  fastify.post<{ Body: CreateSessionRequest }>(
     '/api/sessions',
     {
-      schema: { body: CreateSessionBody },
+      schema: { body: CreateSessionRequest },
       attachValidation: true,
     },
     async (req, reply) => {
@@ -75,13 +64,14 @@ export function registerSessionRoutes(fastify: FastifyInstance, o: SessionRoutes
       const member = await o.tokens.issueInvite({ sessionId: session.id, role: 'member', maxUses: o.maxPeers, ttlSeconds });
       session.invites.issue(facilitator.inviteId);
       session.invites.issue(member.inviteId);
-      return reply.code(201).send({
+      const created: CreateSessionResponse = {
         ok: true,
         sessionId: session.id,
         path: `/s/${session.id}`,
         facilitator: { token: facilitator.token, inviteId: facilitator.inviteId, expiresAt: facilitator.expiresAt.toISOString() },
         member: { token: member.token, inviteId: member.inviteId, expiresAt: member.expiresAt.toISOString() },
-      });
+      };
+      return reply.code(201).send(created);
     },
   );
 }

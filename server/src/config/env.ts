@@ -12,7 +12,13 @@ export const ENV_VARS = {
   HEARTH_LOG_LEVEL: 'fatal | error | warn | info | debug | silent',
   HEARTH_CLIENT_DIR: 'directory of the built client to serve',
   HEARTH_ADMIN_KEY: 'facilitator credential for creating sessions (32+ printable characters; default: random per start)',
+  HEARTH_URL: 'the CLI only: the running server to create sessions on (default http://localhost:8080)',
 } as const;
+
+/** What the command-line tool takes from the environment (the server's facilitator key, and where it runs). */
+export function cliDefaults(env: NodeJS.ProcessEnv = process.env): { url: string; adminKey: string | undefined } {
+  return { url: env.HEARTH_URL || 'http://localhost:8080', adminKey: env.HEARTH_ADMIN_KEY || undefined };
+}
 
 function int(name: string, raw: string): number {
   if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);

@@ -4,3 +4,4 @@ export * from './clientToServer.js';
 export * from './serverToClient.js';
 export type * from './socketTypes.js';
 export * from './validate.js';
+export * from './http.js';

@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ClientRequests, type ClientRequestName } from './clientToServer.js';
 import { ServerEvents, type ServerEventName } from './serverToClient.js';
+import { ApiRefusal, CreateSessionResponse } from './http.js';
 
 /**
  * Checks what the server sends against the same schemas the server is held to. The browser treats the server as
@@ -22,4 +23,11 @@ export function serverEventProblem(name: ServerEventName, payload: unknown): str
 
 export function responseProblem(name: ClientRequestName, data: unknown): string | undefined {
   return problem(ClientRequests[name].response as TSchema, data);
+}
+
+/** The answer to `POST /api/sessions`, checked: the session, a typed refusal, or a problem. */
+export function readCreateSession(body: unknown): { created: CreateSessionResponse } | { refused: ApiRefusal['code'] } | { problem: string } {
+  if (Value.Check(CreateSessionResponse, body)) return { created: body };
+  if (Value.Check(ApiRefusal, body)) return { refused: body.code };
+  return { problem: problem(CreateSessionResponse, body) ?? 'does not match' };
 }
