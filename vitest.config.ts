@@ -1,12 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-// Three levels: pure units beside their source; integration against a real mediasoup worker with
-// socket.io bots; end-to-end in Debian's Chromium. One command runs them all.
+// Four levels: pure units beside their source; fast, the whole server with socket.io bots on the in-memory
+// media port (tests/support/fakeMedia.ts, no worker; files in parallel); integration against a real mediasoup
+// worker; end-to-end in Debian's Chromium. One command runs them all.
 export default defineConfig({
   test: {
     reporters: ['default', './tests/support/summaryReporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts', 'client/src/**/*.test.ts'] } },
+      { test: { name: 'fast', include: ['tests/fast/**/*.test.ts'], testTimeout: 10_000 } },
       {
         test: {
           name: 'integration',

@@ -5,7 +5,7 @@ import {
   signingKeyFromSeed, sodiumReady, toB64, type KeyPair,
 } from './e2eeKeys.js';
 import { Bot } from './Bot.js';
-import { startServer, type TestServer } from './server.js';
+import { startFastServer, startServer, type FastServer, type TestServer } from './server.js';
 
 export interface CreatedSession {
   sessionId: string;
@@ -158,6 +158,15 @@ export async function openCircle(
   opts: Parameters<typeof startServer>[1] = {},
 ): Promise<{ server: TestServer; circle: Circle }> {
   const server = await startServer(overrides, opts);
+  return { server, circle: await Circle.open(server) };
+}
+
+/** openCircle on a server with the in-memory media port and no worker: for tests that need nothing of the SFU. */
+export async function openFastCircle(
+  overrides: Parameters<typeof startFastServer>[0] = {},
+  opts: Parameters<typeof startFastServer>[1] = {},
+): Promise<{ server: FastServer; circle: Circle }> {
+  const server = await startFastServer(overrides, opts);
   return { server, circle: await Circle.open(server) };
 }
 

@@ -1,6 +1,7 @@
 import { buildApp, type BuildOptions, type HearthApp } from '../../server/src/app/buildApp.js';
 import { loadConfig } from '../../server/src/config/loadConfig.js';
-import type { ConfigOverrides } from '../../server/src/config/schema.js';
+import type { Config, ConfigOverrides } from '../../server/src/config/schema.js';
+import { FakeMediaRooms } from './fakeMedia.js';
 
 export interface TestServer {
   app: HearthApp;
@@ -8,9 +9,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A real Hearth server in this process: real mediasoup worker, loopback only, random ports. */
-export async function startServer(overrides: ConfigOverrides = {}, opts: BuildOptions = {}): Promise<TestServer> {
-  const config = loadConfig(
+function testConfig(overrides: ConfigOverrides): Readonly<Config> {
+  return loadConfig(
     {
       http: { host: '127.0.0.1', port: 0 },
       rtc: { port: 0, listenIps: ['127.0.0.1'], enableTcp: true },
@@ -20,9 +20,29 @@ export async function startServer(overrides: ConfigOverrides = {}, opts: BuildOp
     },
     overrides,
   );
+}
+
+async function listen(config: Readonly<Config>, opts: BuildOptions): Promise<TestServer> {
   const app = await buildApp(config, opts);
   const address = await app.fastify.listen({ host: config.http.host, port: config.http.port });
   return { app, url: address, close: () => app.fastify.close() };
+}
+
+/** A real Hearth server in this process: real mediasoup worker, loopback only, random ports. */
+export function startServer(overrides: ConfigOverrides = {}, opts: BuildOptions = {}): Promise<TestServer> {
+  return listen(testConfig(overrides), opts);
+}
+
+export interface FastServer extends TestServer {
+  /** The in-memory media of every session it made (support/fakeMedia.ts). */
+  media: FakeMediaRooms;
+}
+
+/** The same server with no mediasoup worker: every session's media is the in-memory fake port. Starts in ms. */
+export async function startFastServer(overrides: ConfigOverrides = {}, opts: BuildOptions = {}): Promise<FastServer> {
+  const config = testConfig(overrides);
+  const media = new FakeMediaRooms({ maxPeers: config.sessions.maxPeers });
+  return { ...(await listen(config, { ...opts, media: media.factory })), media };
 }
 
 /** Live mediasoup objects across every session (from each router's own dump). */
