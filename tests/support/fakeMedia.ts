@@ -178,6 +178,11 @@ export class FakeMedia implements RoomMedia {
     this.peers.clear();
   }
 
+  /** Members the media knows of (added and not removed). */
+  members(): string[] {
+    return [...this.peers.keys()];
+  }
+
   /** What mediasoup reports when the score of what it receives from a member changes (0–10). */
   reportScore(peerId: string, score: number): void {
     this.events.producerScore(peerId, score);
