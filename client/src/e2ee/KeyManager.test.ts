@@ -1,19 +1,12 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  ackTag, bindPublicKey, fromB64, memberIdFor, newKeyPair, newSigningSeed, openGroupKey, safetyWords, sealGroupKey, signCertificate,
-  signRevocation, signingKeyFromSeed, sodiumReady, toB64, type KeyPair,
-} from '@hearth/shared/crypto';
-import type { LinkFragment, PeerInfo, Role, RoomSnapshot } from '@hearth/shared';
+import { ackTag, fromB64, openGroupKey, safetyWords, sealGroupKey, signRevocation, toB64 } from '@hearth/shared/crypto';
+import type { PeerInfo, Role } from '@hearth/shared';
 import type { SignalingClient } from '../connection/SignalingClient.js';
 import { KeyManager } from './KeyManager.js';
+import { SESSION, browserOf, keys, person, selfInfo, setUpSigning, snapshot, type Person } from './testPeople.js';
 
 // The key manager's policy without a browser: a fake signaling client records what it sends and lets the test
 // decide when the server answers, so bursts can be forced to interleave with a rekey in flight.
-
-const SESSION = 'S3ssion_id-0123456789';
-const SECRET = 'the-session-secret';
-let seed: Uint8Array;
-let sk: Uint8Array;
 
 class FakeSignaling {
   readonly sent: { name: string; payload: Record<string, unknown> }[] = [];
@@ -46,53 +39,18 @@ class FakeSignaling {
   }
 }
 
-interface Person {
-  id: string;
-  pair: KeyPair;
-  info: PeerInfo;
-}
-
-let seq = 0;
-function person(name: string, role: Role, signed = true): Person {
-  const pair = newKeyPair();
-  const id = memberIdFor(SESSION, `device-of-${name}-000000`);
-  const certificate = signed ? toB64(signCertificate(sk, { sessionId: SESSION, memberId: id, role, publicKey: pair.publicKey })) : undefined;
-  const info: PeerInfo = {
-    id, displayName: name, role, seq: ++seq, producers: [], ...(certificate ? { certificate } : {}),
-    e2eeKey: { publicKey: toB64(pair.publicKey), binding: toB64(bindPublicKey(SECRET, SESSION, pair.publicKey)) },
-  };
-  return { id, pair, info };
-}
-
-const memoryStorage = () => {
-  const m = new Map<string, string>();
-  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k) };
-};
-
-async function manager(name: string, role: Role): Promise<{ km: KeyManager; sig: FakeSignaling; self: PeerInfo; pair: () => KeyPair }> {
-  (globalThis as { sessionStorage?: unknown }).sessionStorage = memoryStorage();
-  const moderator = role !== 'member';
-  const link: LinkFragment = {
-    token: `x.${toB64(new TextEncoder().encode(JSON.stringify({ role })))}.y`, secret: SECRET,
-    signingPublicKey: toB64(signingKeyFromSeed(seed).publicKey), ...(moderator ? { signingSeed: toB64(seed) } : {}),
-  };
+async function manager(name: string, role: Role): Promise<{ km: KeyManager; sig: FakeSignaling; self: PeerInfo }> {
+  const b = browserOf(name, role);
   const sig = new FakeSignaling();
   const fakeWorker = { postMessage: () => undefined, terminate: () => undefined } as unknown as Worker;
-  const km = await KeyManager.create(sig as unknown as SignalingClient, SESSION, link, `device-of-${name}-000000`, () => fakeWorker);
-  const { wire, selfCertificate } = km.identity;
-  const certificate = selfCertificate ?? toB64(signCertificate(sk, { sessionId: SESSION, memberId: km.selfId, role, publicKey: fromB64(wire.publicKey) }));
-  const self: PeerInfo = { id: km.selfId, displayName: name, role, seq: ++seq, producers: [], e2eeKey: wire, certificate };
-  return { km, sig, self, pair: () => km.identity.pair };
+  const km = await KeyManager.create(sig as unknown as SignalingClient, SESSION, b.link, b.deviceId, () => fakeWorker);
+  return { km, sig, self: selfInfo(km.identity, name, role) };
 }
 
-const snapshot = (self: PeerInfo, peers: PeerInfo[], keyEpoch = 0): RoomSnapshot => ({ routerRtpCapabilities: {}, peers, self, keyEpoch, revocations: [] });
 const settle = () => new Promise((r) => setTimeout(r, 20));
+const sk = () => keys.sk;
 
-beforeAll(async () => {
-  await sodiumReady();
-  seed = newSigningSeed();
-  sk = signingKeyFromSeed(seed).secretKey;
-});
+beforeAll(setUpSigning);
 
 describe('key manager policy', () => {
   it('a co-facilitator does not elect itself while the facilitator is present, and takes over at once when she goes', async () => {
@@ -198,7 +156,7 @@ describe('key manager policy', () => {
     await km.left({ peerId: 'nobody-here' });
     await settle();
     expect(sig.distributions().length).toBe(before);
-    const revocation = toB64(signRevocation(sk, { sessionId: SESSION, memberId: ann.id, publicKey: ann.pair.publicKey }));
+    const revocation = toB64(signRevocation(sk(), { sessionId: SESSION, memberId: ann.id, publicKey: ann.pair.publicKey }));
     await km.left({ peerId: ann.id, revocation });
     await km.joined({ ...ann.info, seq: 99 }); // a malicious server re-adds the removed key, certificate and all
     await settle();
@@ -256,11 +214,11 @@ describe('key manager policy', () => {
     const env = fsig.distributions().at(-1)!;
     bsig.emit('e2ee.key', { from: fay.selfId, epoch: env.epoch, ...env.envelopes[0]! });
     await settle();
-    await fay.sendChat('hello circle');
+    await fay.chat.send('hello circle');
     const sent = fsig.sent.find((s) => s.name === 'chat.send')!.payload as { epoch: number; nonce: string; ciphertext: string };
     const message = { from: fay.selfId, ...sent };
-    expect(await ben.openChat(message)).toBe('hello circle');
-    expect(await ben.openChat(message)).toBeUndefined();
-    expect(await ben.openChat({ ...message, from: ben.selfId })).toBeUndefined();
+    expect(await ben.chat.open(message)).toBe('hello circle');
+    expect(await ben.chat.open(message)).toBeUndefined();
+    expect(await ben.chat.open({ ...message, from: ben.selfId })).toBeUndefined();
   });
 });

@@ -37,21 +37,12 @@ export class E2eeModel {
     signaling.onViolation = (v) => {
       this.violation = `The server sent something this page does not accept (${v.what}); it was ignored. If this repeats, tell the facilitator.`;
     };
-    signaling.on('chat.message', (m) => {
-      void keys.openChat(m).then((text) => {
-        // A message that does not open (older key, altered) is not shown: there is nothing true to show.
-        if (text !== undefined) this.chat.push({ id: this.next++, from: keys.nameOf(m.from), text, self: false });
-      });
-    });
-    signaling.on('chat.note', (n) => {
-      const text = keys.openNote(n);
-      if (text !== undefined) this.notes.push({ id: this.next++, from: keys.nameOf(n.from), text, self: false });
-    });
+    keys.chat.onMessage = (m) => (m.note ? this.notes : this.chat).push({ id: this.next++, from: m.fromName, text: m.text, self: false });
   }
 
   async send(text: string): Promise<void> {
     try {
-      await this.keys.sendChat(text);
+      await this.keys.chat.send(text);
       this.chat.push({ id: this.next++, from: 'You', text, self: true });
       this.error = undefined;
     } catch (error) {
@@ -62,7 +53,7 @@ export class E2eeModel {
   /** Sends a note only the facilitators can read; true when at least one received it. */
   async sendNote(text: string): Promise<boolean> {
     try {
-      const delivered = await this.keys.sendNote(text);
+      const delivered = await this.keys.chat.sendNote(text);
       this.error = delivered > 0 ? undefined : 'No facilitator is in the session to receive it.';
       return delivered > 0;
     } catch (error) {
