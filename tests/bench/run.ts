@@ -4,9 +4,9 @@ import { performance } from 'node:perf_hooks';
 import type { Page } from 'playwright-core';
 import { clearBytes, openFrame, sealFrame } from '@hearth/shared/crypto/frame';
 import { deriveSenderKey } from '@hearth/shared/crypto/keySchedule';
-import type { SessionHooks } from '../../server/src/room/Session.js';
 import { admitFromPanel, arrive, inbound, launchChromium, tileNames } from '../support/browser.js';
 import { sessionLinks } from '../support/links.js';
+import { MaliciousServer } from '../support/malicious.js';
 import { eventually, sleep, startServer } from '../support/server.js';
 
 const REMOVALS = Number(process.env.BENCH_REMOVALS ?? 12);
@@ -48,8 +48,8 @@ async function frameCrypto(): Promise<void> {
 
 /** Time from the removal request until the removed page's decoded frames stop growing, and until its tile goes. */
 async function removalLockout(): Promise<void> {
-  const hooks: SessionHooks = { silentRemoval: true };
-  const server = await startServer({ clientDir: fileURLToPath(new URL('../../client/dist', import.meta.url)) }, { hooks });
+  const evil = new MaliciousServer();
+  const server = await startServer({ clientDir: fileURLToPath(new URL('../../client/dist', import.meta.url)) }, evil.options);
   const browser = await launchChromium();
   const lockout: number[] = [];
   const tileGone: number[] = [];
@@ -61,6 +61,7 @@ async function removalLockout(): Promise<void> {
       const cal: Page = await arrive(browser, links.member, name);
       await admitFromPanel(fay, cal, name);
       await eventually(async () => ((await inbound(cal, 'Fay', 'video'))?.framesDecoded ?? 0) > 10, 20_000, 'decoding');
+      evil.silentRemoval(name);
       await fay.getByRole('button', { name: `Remove ${name}` }).click();
       const t0 = performance.now();
       await fay.getByRole('button', { name: 'Confirm' }).click();

@@ -2,13 +2,14 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSessionSecret, sessionLink } from '@hearth/shared';
-import type { SessionHooks } from '../../server/src/room/Session.js';
 import { admitFromPanel, arrive, inbound, launchChromium, tileNames } from '../support/browser.js';
 import { sessionLinks } from '../support/links.js';
+import { MaliciousServer, type KeyEnvelope } from '../support/malicious.js';
 import { eventually, sleep, startServer, type TestServer } from '../support/server.js';
 
 const CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
-const hooks: SessionHooks = {};
+/** Honest unless a test says otherwise (support/malicious.ts: decorators over the server's ports). */
+const evil = new MaliciousServer();
 const relayed: { event: string; payload: unknown }[] = [];
 let server: TestServer;
 let browser: Browser;
@@ -34,7 +35,7 @@ async function closeAll(pages: Map<string, Page>) {
 }
 
 beforeAll(async () => {
-  server = await startServer({ clientDir: CLIENT_DIR }, { hooks });
+  server = await startServer({ clientDir: CLIENT_DIR }, evil.options);
   // What the server sends, recorded as a curious operator could: chat must be unreadable here.
   server.app.io.on('connection', (socket) => socket.onAnyOutgoing((event, payload) => relayed.push({ event, payload })));
   browser = await launchChromium();
@@ -77,7 +78,7 @@ describe('end-to-end encryption in Chromium', () => {
   });
 
   it('a key envelope altered by the server is refused, visibly, and nothing decodes with it', async () => {
-    hooks.relayEnvelope = (env) => {
+    evil.relayEnvelope = (env) => {
       const box = Buffer.from(env.box, 'base64url');
       box[box.length - 1]! ^= 0x01;
       return { ...env, box: box.toString('base64url') };
@@ -90,15 +91,14 @@ describe('end-to-end encryption in Chromium', () => {
       expect(await frames(ben, 'Fay')).toBe(0);
       await closeAll(pages);
     } finally {
-      delete hooks.relayEnvelope;
+      evil.reset();
     }
   });
 
   it('a replayed old envelope cannot roll a member back to an older key', async () => {
-    const benIds = () => server.app.sessions.list().flatMap((x) => x.roster().members).filter((m) => m.displayName === 'Ben').map((m) => m.id);
-    let first: Parameters<NonNullable<SessionHooks['relayEnvelope']>>[0] | undefined;
-    hooks.relayEnvelope = (env) => {
-      if (!benIds().includes(env.to)) return env;
+    let first: KeyEnvelope | undefined;
+    evil.relayEnvelope = (env, to) => {
+      if (evil.nameOf(to) !== 'Ben') return env;
       first ??= env;
       return first; // every later key for Ben is swapped for his first one
     };
@@ -112,7 +112,7 @@ describe('end-to-end encryption in Chromium', () => {
       expect(epochs).toEqual([first!.epoch]);
       await closeAll(pages);
     } finally {
-      delete hooks.relayEnvelope;
+      evil.reset();
     }
   });
 
@@ -156,11 +156,11 @@ describe('end-to-end encryption in Chromium', () => {
   });
 
   it('a removed member whom a malicious server keeps feeding stops decoding within 1 s; the others go on', async () => {
-    hooks.silentRemoval = true;
     try {
       const { pages } = await circle([{ name: 'Ben' }, { name: 'Cal' }]);
       const [fay, ben, cal] = ['Fay', 'Ben', 'Cal'].map((n) => pages.get(n)!) as [Page, Page, Page];
       await eventually(async () => (await frames(cal, 'Fay')) > 10 && (await frames(cal, 'Ben')) > 10, 15_000, 'Cal decoding');
+      evil.silentRemoval('Cal');
       await fay.getByRole('button', { name: 'Remove Cal' }).click();
       await fay.getByRole('button', { name: 'Confirm' }).click();
       const removedAt = Date.now();
@@ -177,18 +177,18 @@ describe('end-to-end encryption in Chromium', () => {
       await fay.getByTestId('key-status').filter({ hasText: 'everyone present uses it' }).waitFor();
       await closeAll(pages);
     } finally {
-      delete hooks.silentRemoval;
+      evil.reset();
     }
   });
 
   it('a removal the server hides from everyone, with a forged peer.left instead, cannot keep the removed member on the live key', async () => {
-    hooks.silentRemoval = 'unannounced';
     try {
       const { pages } = await circle([{ name: 'Ben' }, { name: 'Cal' }]);
       const [fay, ben, cal] = ['Fay', 'Ben', 'Cal'].map((n) => pages.get(n)!) as [Page, Page, Page];
       await eventually(async () => (await frames(cal, 'Fay')) > 10 && (await frames(cal, 'Ben')) > 10, 15_000, 'Cal decoding');
       const words = (p: Page) => p.getByTestId('safety-words').textContent();
       await eventually(async () => (await words(ben)) === (await words(fay)), 10_000, 'same words before');
+      evil.silentRemoval('Cal', 'unannounced');
       await fay.getByRole('button', { name: 'Remove Cal' }).click();
       await fay.getByRole('button', { name: 'Confirm' }).click();
       // Fay removed Cal herself: her browser leaves Cal out of the next key although the server never said he left.
@@ -205,7 +205,7 @@ describe('end-to-end encryption in Chromium', () => {
       await eventually(async () => (await words(ben)) !== (await words(fay)), 5000, 'the words to differ');
       await closeAll(pages);
     } finally {
-      delete hooks.silentRemoval;
+      evil.reset();
     }
   });
 });

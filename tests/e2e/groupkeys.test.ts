@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionHooks } from '../../server/src/room/Session.js';
+import { sessionLink } from '@hearth/shared';
 import { admitFromPanel, arrive, frameDifference, inbound, launchChromium } from '../support/browser.js';
 import { sessionLinks } from '../support/links.js';
 import { eventually, startServer, type TestServer } from '../support/server.js';
@@ -11,7 +11,6 @@ import { eventually, startServer, type TestServer } from '../support/server.js';
 // the keys each page handed its frame worker (recorded by the test instrumentation in support/browser.ts).
 
 const CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
-const hooks: SessionHooks = {};
 let server: TestServer;
 let browser: Browser;
 
@@ -70,7 +69,7 @@ async function closeAll(pages: Page[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  server = await startServer({ clientDir: CLIENT_DIR }, { hooks });
+  server = await startServer({ clientDir: CLIENT_DIR });
   browser = await launchChromium();
 });
 
@@ -142,25 +141,23 @@ describe('group keys that hold in real groups, in Chromium', () => {
   });
 
   it('a participant the server adds as "facilitator" without admission gets no key, decodes nothing, and is shown outside the group', async () => {
-    hooks.forgeRole = (name) => (name === 'Eve' ? 'facilitator' : undefined);
-    try {
-      const links = await sessionLinks(server);
-      const fay = await arrive(browser, links.facilitator, 'Fay');
-      const ben = await arrive(browser, links.member, 'Ben');
-      await admitFromPanel(fay, ben, 'Ben');
-      // Eve holds a real member link (a former link holder): her key's binding verifies, but nobody signed it.
-      const eve = await arrive(browser, links.member, 'Eve');
-      await eve.getByRole('button', { name: 'Leave' }).waitFor();
-      for (const p of [fay, ben]) await p.getByTestId('outside-group').filter({ hasText: 'Eve' }).waitFor({ timeout: 10_000 });
-      await eventually(async () => ((await inbound(eve, 'Fay', 'video'))?.packetsReceived ?? 0) > 50, 15_000, 'packets reaching Eve');
-      await everyoneDecodesEveryone({ Fay: fay, Ben: ben });
-      expect(await held(eve)).toEqual([]);
-      expect(await frames(eve, 'Fay')).toBe(0);
-      expect(await frames(eve, 'Ben')).toBe(0);
-      await sameKeyAndWords([fay, ben], 5000);
-      await closeAll([fay, ben, eve]);
-    } finally {
-      delete hooks.forgeRole;
-    }
+    const links = await sessionLinks(server);
+    const fay = await arrive(browser, links.facilitator, 'Fay');
+    const ben = await arrive(browser, links.member, 'Ben');
+    await admitFromPanel(fay, ben, 'Ben');
+    // The server mints itself a facilitator invite (it signs invites) and gives Eve a link with the session secret
+    // (a former link holder's): her key's binding verifies, but without the signing seed nobody can sign it.
+    const { sessionId } = links.session;
+    const { token } = await server.app.tokens.issueInvite({ sessionId, role: 'facilitator', maxUses: 1, ttlSeconds: 600 });
+    const eve = await arrive(browser, sessionLink(server.url, sessionId, { token, secret: links.secret, signingPublicKey: links.signingPublicKey }), 'Eve');
+    await eve.getByRole('button', { name: 'Leave' }).waitFor();
+    for (const p of [fay, ben]) await p.getByTestId('outside-group').filter({ hasText: 'Eve' }).waitFor({ timeout: 10_000 });
+    await eventually(async () => ((await inbound(eve, 'Fay', 'video'))?.packetsReceived ?? 0) > 50, 15_000, 'packets reaching Eve');
+    await everyoneDecodesEveryone({ Fay: fay, Ben: ben });
+    expect(await held(eve)).toEqual([]);
+    expect(await frames(eve, 'Fay')).toBe(0);
+    expect(await frames(eve, 'Ben')).toBe(0);
+    await sameKeyAndWords([fay, ben], 5000);
+    await closeAll([fay, ben, eve]);
   });
 });
