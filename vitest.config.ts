@@ -7,7 +7,7 @@ export default defineConfig({
   test: {
     reporters: ['default', './tests/support/summaryReporter.ts'],
     projects: [
-      { test: { name: 'unit', include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts', 'client/src/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['shared/src/**/*.test.ts', 'server/src/**/*.test.ts', 'client/src/**/*.test.ts', 'tests/lint/**/*.test.ts'], testTimeout: 30_000 } },
       { test: { name: 'fast', include: ['tests/fast/**/*.test.ts'], testTimeout: 10_000 } },
       {
         test: {

@@ -32,6 +32,8 @@ case "${1:-}" in
     install
     sh server/scripts/mediasoup/system-deps.sh test
     npx turbo run build typecheck --output-logs=errors-only
+    # The guard rails: no dropped promises, no console, and the layers' import boundaries (eslint.config.js).
+    npx eslint . --max-warnings 0
     exec npx vitest run
     ;;
   bench)

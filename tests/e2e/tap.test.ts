@@ -153,6 +153,5 @@ describe('what the SFU forwards', () => {
     const ben = await arrive(browser, links.member, 'Ben');
     await fay.getByRole('button', { name: 'Admit Ben' }).click();
     await eventually(async () => ((await inbound(ben, 'Fay', 'video'))?.framesDecoded ?? 0) > 10, 15_000, 'Ben decoding Fay');
-    console.log(`tap: ${frames.length} frames; with the key ${withKey.mads.length} decoded; as tapped ${tapped.mads.length} decoded (${tapped.errors} errors)`);
   });
 });
