@@ -1,17 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TURN_MODES } from '../vocabulary/index.js';
-import { GRACE_MS, audibleMembers, initialTurns, turnReducer, type TurnEvent, type TurnState } from './turns.js';
+import {
+  GRACE_MS, audibleMembers, initialTurns, nextWake, turnReducer, type TurnEffect, type TurnEvent, type TurnState,
+} from './turns.js';
 
+const PORTS = new Set(['announce', 'audible', 'wakeAt']);
+
+/** Applies events; `effects`: the floor's own (turns, warnings, expiries), `ports`: what the server must do. */
 function run(events: TurnEvent[], from: TurnState = initialTurns()) {
   let state = from;
-  const effects = [];
+  const all: TurnEffect[] = [];
   for (const e of events) {
     const r = turnReducer(state, e);
     state = r.state;
-    effects.push(...r.effects);
+    all.push(...r.effects);
   }
-  return { state, effects };
+  return { state, effects: all.filter((e) => !PORTS.has(e.type)), ports: all.filter((e) => PORTS.has(e.type)) };
 }
 
 const join = (...ids: string[]): TurnEvent[] => ids.map((id) => ({ type: 'joined', id, now: 0 }));
@@ -98,6 +103,23 @@ describe('talking stick', () => {
   });
 });
 
+describe('what the server must do', () => {
+  it('announces a changed view, forwards the holder alone, and asks to be woken for the warning and the expiry', () => {
+    const s = run([...join('a', 'b'), { type: 'setLimit', ms: 120_000, now: 0 }]);
+    expect(s.ports).toEqual([{ type: 'announce' }]); // the limit is part of the view; nobody holds the floor yet
+    const stick = run([{ type: 'setMode', mode: 'stick', now: 0 }, { type: 'request', id: 'a', now: 0 }], s.state);
+    expect(stick.ports).toEqual([
+      { type: 'announce' }, { type: 'audible', speakers: [] },
+      { type: 'announce' }, { type: 'audible', speakers: ['a'] }, { type: 'wakeAt', at: 90_000 },
+    ]);
+    expect(run([{ type: 'request', id: 'a', now: 1 }, { type: 'cancel', id: 'b', now: 1 }], stick.state).ports).toEqual([]);
+    expect(run([{ type: 'tick', now: 90_000 }], stick.state).ports).toEqual([{ type: 'wakeAt', at: 120_000 }]);
+    expect(run([{ type: 'setMode', mode: 'open', now: 5 }], stick.state).ports).toEqual([
+      { type: 'announce' }, { type: 'audible', speakers: 'all' }, { type: 'wakeAt', at: null },
+    ]);
+  });
+});
+
 describe('properties over random event sequences', () => {
   const ids = ['a', 'b', 'c', 'd'];
   const id = fc.constantFrom(...ids);
@@ -127,6 +149,23 @@ describe('properties over random event sequences', () => {
     fc.assert(
       fc.property(timed, (steps) => replay(steps, (_before, r) => invariants(r.state))),
       { numRuns: 500 },
+    );
+  });
+
+  it('ask the server to announce exactly the changes of view, and to forward audio exactly when the speakers change', () => {
+    fc.assert(
+      fc.property(timed, (steps) =>
+        replay(steps, (before, r) => {
+          const view = (s: TurnState) => JSON.stringify([s.mode, s.holder, s.queue, s.order, s.limitMs, s.endsAt, s.turn]);
+          expect(r.effects.filter((x) => x.type === 'announce').length).toBe(view(before) === view(r.state) ? 0 : 1);
+          const audible = r.effects.filter((x) => x.type === 'audible');
+          const same = JSON.stringify(audibleMembers(before)) === JSON.stringify(audibleMembers(r.state));
+          expect(audible).toEqual(same ? [] : [{ type: 'audible', speakers: audibleMembers(r.state) }]);
+          const wake = r.effects.filter((x) => x.type === 'wakeAt');
+          if (nextWake(before) !== nextWake(r.state)) expect(wake).toEqual([{ type: 'wakeAt', at: nextWake(r.state) }]);
+        }),
+      ),
+      { numRuns: 300 },
     );
   });
 

@@ -47,7 +47,13 @@ export type TurnEvent =
 export type TurnEffect =
   | { type: 'turnChanged'; holder: string | null }
   | { type: 'warning'; holder: string; remainingMs: number }
-  | { type: 'expired'; holder: string };
+  | { type: 'expired'; holder: string }
+  /** What everyone sees of the floor changed (mode, holder, queue, order, limit, deadline): tell them. */
+  | { type: 'announce' }
+  /** Whose audio may be forwarded changed (facilitators always may, outside this machine). */
+  | { type: 'audible'; speakers: 'all' | string[] }
+  /** The machine wants a `tick` at this time (a warning or an expiry), or none; it replaces any earlier one. */
+  | { type: 'wakeAt'; at: number | null };
 
 export function initialTurns(): TurnState {
   return { mode: 'open', holder: null, queue: [], order: [], limitMs: null, endsAt: null, warned: false, turn: 0, members: [], away: [] };
@@ -64,7 +70,33 @@ export function audibleMembers(s: TurnState): 'all' | string[] {
   return s.holder ? [s.holder] : [];
 }
 
+/** When the machine next needs a tick: the warning, then the expiry of the current turn. */
+export function nextWake(s: Pick<TurnState, 'holder' | 'endsAt' | 'limitMs' | 'warned'>): number | null {
+  if (!s.holder || s.endsAt === null) return null;
+  return s.warned ? s.endsAt : Math.min(warningAt(s) ?? s.endsAt, s.endsAt);
+}
+
 const without = (xs: string[], id: string) => xs.filter((x) => x !== id);
+
+function sameView(a: TurnState, b: TurnState): boolean {
+  return a.mode === b.mode && a.holder === b.holder && a.endsAt === b.endsAt && a.limitMs === b.limitMs && a.turn === b.turn
+    && a.queue.join() === b.queue.join() && a.order.join() === b.order.join();
+}
+
+const sameAudible = (a: 'all' | string[], b: 'all' | string[]) => (a === 'all' || b === 'all' ? a === b : a.join() === b.join());
+
+/**
+ * What a transition asks of the outside world, after its own effects: announce a changed view, forward other audio,
+ * wake the machine up. A tick has used up the last wake-up, so it always says when the next one is.
+ */
+function portEffects(before: TurnState, after: TurnState, event: TurnEvent): TurnEffect[] {
+  const effects: TurnEffect[] = [];
+  if (!sameView(before, after)) effects.push({ type: 'announce' });
+  const speakers = audibleMembers(after);
+  if (!sameAudible(audibleMembers(before), speakers)) effects.push({ type: 'audible', speakers });
+  if (event.type === 'tick' || nextWake(before) !== nextWake(after)) effects.push({ type: 'wakeAt', at: nextWake(after) });
+  return effects;
+}
 
 export function turnReducer(state: TurnState, event: TurnEvent): { state: TurnState; effects: TurnEffect[] } {
   const s: TurnState = { ...state, queue: [...state.queue], order: [...state.order], members: [...state.members], away: state.away.filter((a) => a.until > event.now) };
@@ -157,5 +189,5 @@ export function turnReducer(state: TurnState, event: TurnEvent): { state: TurnSt
       break;
     }
   }
-  return { state: s, effects };
+  return { state: s, effects: [...effects, ...portEffects(state, s, event)] };
 }
