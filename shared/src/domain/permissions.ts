@@ -61,3 +61,8 @@ export function may(role: Role | undefined, action: ModerationAction): boolean {
 export function mayActOn(actorRole: Role, targetRole: Role): boolean {
   return targetRole !== 'facilitator' || actorRole === 'facilitator';
 }
+
+/** May someone in `actorRole` make an invite for `inviteRole`? Nobody hands out more power than they hold. */
+export function mayInvite(actorRole: Role, inviteRole: Role): boolean {
+  return inviteRole !== 'facilitator' || actorRole === 'facilitator';
+}
