@@ -1,6 +1,7 @@
 import { ErrorCode, HearthError, isModerator, pickLeader, type RequestOf } from '@hearth/shared';
-import type { Envelope, Participant, SessionHooks } from './participant.js';
+import { seqOf, type SessionMember } from './member.js';
 import type { Room } from './Room.js';
+import type { TestHooks } from './testHooks.js';
 
 /**
  * The encrypted traffic of one session: key envelopes, acknowledgements, chat and private notes. The server relays
@@ -11,9 +12,12 @@ export class E2eeRelay {
   private epoch = 0;
 
   constructor(
-    private readonly participants: ReadonlyMap<string, Participant>,
+    /** The session's lookup: a member record by id (one lookup for the whole session). */
+    private readonly find: (id: string) => SessionMember | undefined,
+    /** Everyone admitted to the circle, in arrival order. */
+    private readonly circle: () => SessionMember[],
     private readonly room: Room,
-    private readonly hooks: SessionHooks,
+    private readonly hooks: TestHooks,
   ) {}
 
   /** The newest key epoch handed out (the server sees epoch numbers, never keys). */
@@ -23,7 +27,7 @@ export class E2eeRelay {
 
   /** Who hands out group keys now: the earliest signed facilitator, and so on (pickLeader). */
   leader(): string | undefined {
-    return pickLeader(this.admitted().map((p) => ({ id: p.id, role: p.role, seq: p.seq, signed: !!p.certificate })));
+    return pickLeader(this.circle().map((p) => ({ id: p.id, role: p.role, seq: seqOf(p), signed: !!p.link.certificate })));
   }
 
   /** Relays sealed group keys from the leader, for exactly the next epoch, to the named admitted members. */
@@ -33,11 +37,9 @@ export class E2eeRelay {
     this.epoch = req.epoch;
     let delivered = 0;
     for (const e of req.envelopes) {
-      const to = this.participants.get(e.to);
-      if (!to || to.id === fromId || to.standing !== 'admitted') continue;
-      let env: Envelope = { from: fromId, to: e.to, epoch: req.epoch, nonce: e.nonce, box: e.box };
-      if (this.hooks.relayEnvelope) env = this.hooks.relayEnvelope(env);
-      const { to: dest, ...event } = env;
+      const to = this.find(e.to);
+      if (!to || to.id === fromId || to.standing.kind !== 'admitted') continue;
+      const { to: dest, ...event } = this.hooks.envelope({ from: fromId, to: e.to, epoch: req.epoch, nonce: e.nonce, box: e.box });
       if (this.room.sendTo(dest, 'e2ee.key', event)) delivered++;
     }
     return delivered;
@@ -46,28 +48,24 @@ export class E2eeRelay {
   /** Tells the moderators that a member switched to the key of `epoch` (never one not handed out yet). */
   acknowledge(fromId: string, epoch: number, tag: string): void {
     if (epoch > this.epoch) throw new HearthError(ErrorCode.INVALID_STATE, 'no such epoch yet');
-    for (const p of this.admitted()) {
+    for (const p of this.circle()) {
       if (isModerator(p.role)) this.room.sendTo(p.id, 'e2ee.acked', { peerId: fromId, epoch, tag });
     }
   }
 
   /** Relays an encrypted chat message to the rest of the circle. Nothing is kept. */
   chat(fromId: string, req: RequestOf<'chat.send'>): void {
-    for (const p of this.admitted()) if (p.id !== fromId) this.room.sendTo(p.id, 'chat.message', { from: fromId, ...req });
+    for (const p of this.circle()) if (p.id !== fromId) this.room.sendTo(p.id, 'chat.message', { from: fromId, ...req });
   }
 
   /** Relays sealed private notes, each to the admitted moderator it names (anyone else gets nothing). */
   notes(fromId: string, req: RequestOf<'chat.note'>): number {
     let delivered = 0;
     for (const n of req.notes) {
-      const to = this.participants.get(n.to);
-      if (!to || to.id === fromId || to.standing !== 'admitted' || !isModerator(to.role)) continue;
+      const to = this.find(n.to);
+      if (!to || to.id === fromId || to.standing.kind !== 'admitted' || !isModerator(to.role)) continue;
       if (this.room.sendTo(to.id, 'chat.note', { from: fromId, nonce: n.nonce, box: n.box })) delivered++;
     }
     return delivered;
-  }
-
-  private admitted(): Participant[] {
-    return [...this.participants.values()].filter((p) => p.standing === 'admitted');
   }
 }

@@ -15,13 +15,26 @@ export class InviteBook {
     this.issued.add(inviteId);
   }
 
-  /** Records that `deviceId` arrives with this invite; throws if revoked or used up by other devices. */
-  use(inviteId: string, maxUses: number, deviceId: string): void {
-    if (this.revoked.has(inviteId)) throw new HearthError(ErrorCode.TOKEN_REVOKED);
+  /** Why `deviceId` may not arrive with this invite (revoked, or used up by other devices), if it may not. */
+  refusal(inviteId: string, maxUses: number, deviceId: string): ErrorCode | undefined {
+    if (this.revoked.has(inviteId)) return ErrorCode.TOKEN_REVOKED;
     const devices = this.uses.get(inviteId) ?? new Set<string>();
-    if (!devices.has(deviceId) && devices.size >= maxUses) throw new HearthError(ErrorCode.TOKEN_USED_UP);
+    if (!devices.has(deviceId) && devices.size >= maxUses) return ErrorCode.TOKEN_USED_UP;
+    return undefined;
+  }
+
+  /** Records that `deviceId` arrived with this invite (the caller asked refusal() first). */
+  record(inviteId: string, deviceId: string): void {
+    const devices = this.uses.get(inviteId) ?? new Set<string>();
     devices.add(deviceId);
     this.uses.set(inviteId, devices);
+  }
+
+  /** Records that `deviceId` arrives with this invite; throws if it may not (see refusal()). */
+  use(inviteId: string, maxUses: number, deviceId: string): void {
+    const refused = this.refusal(inviteId, maxUses, deviceId);
+    if (refused) throw new HearthError(refused);
+    this.record(inviteId, deviceId);
   }
 
   /** Gives a use back: the device left before it was ever admitted (the caller checks that). */

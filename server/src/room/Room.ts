@@ -1,26 +1,12 @@
 import {
-  ErrorCode, HearthError, isModerator, type EventOf, type MediaKind, type MediaSource, type PeerInfo, type ProducerInfo, type Role,
-  type RosterMember, type RoomSnapshot, type ServerEventName,
+  ErrorCode, HearthError, type EventOf, type MediaKind, type MediaSource, type PeerInfo, type ProducerInfo, type RoomSnapshot,
+  type RosterMember, type ServerEventName,
 } from '@hearth/shared';
-import type { PeerOutbox, RoomMedia } from './ports.js';
-import { SerialQueue } from './SerialQueue.js';
+import type { Link, Quality, SessionMember } from './member.js';
+import type { RoomMedia } from './ports.js';
 
-type Quality = RosterMember['quality'];
-
-/** A member as the others see them, without producers (Session makes it: seq and certificate are its). */
+/** A member as the others see them, without producers (the Session makes it: seq and certificate are its). */
 export type PeerCard = Omit<PeerInfo, 'producers'>;
-
-interface Member {
-  card: PeerCard;
-  id: string;
-  role: Role;
-  outbox: PeerOutbox;
-  producers: Map<string, ProducerInfo>;
-  /** Set by a facilitator: the member cannot unmute / restart the camera until allowed. */
-  micLocked: boolean;
-  cameraLocked: boolean;
-  quality: Quality;
-}
 
 /** mediasoup's 0–10 score of what we receive from a member, bucketed for the facilitator panel. */
 export function qualityOf(score: number): Quality {
@@ -28,42 +14,24 @@ export function qualityOf(score: number): Quality {
 }
 
 /**
- * The circle: admitted members and what they send, with the facilitator locks enforced on their media.
- * Callers wrap every command in `run()` so commands on one room never interleave. Knows nothing of
- * socket.io or mediasoup; `onChange` tells the session to refresh the facilitator panel.
+ * The circle's media and broadcasts: which connections sit in the circle (in the order they were seated), what
+ * they send, and the facilitator locks enforced on it. It keeps no member record of its own: the Session's record
+ * (passed in) decides role and locks, and the links it holds are that record's. Knows nothing of socket.io or
+ * mediasoup; `onChange` tells the session to refresh the facilitator panel. Runs inside the session's queue.
  */
 export class Room {
-  private readonly members = new Map<string, Member>();
-  private readonly queue = new SerialQueue();
+  private readonly seated = new Map<string, { card: PeerCard; link: Link }>();
   private closedFlag = false;
   onChange: () => void = () => undefined;
 
   constructor(readonly media: RoomMedia) {}
 
-  get closed(): boolean {
-    return this.closedFlag;
-  }
-
-  get size(): number {
-    return this.members.size;
-  }
-
-  run<T>(task: () => Promise<T> | T): Promise<T> {
-    return this.queue.push(task);
-  }
-
-  has(peerId: string): boolean {
-    return this.members.has(peerId);
-  }
-
-  join(card: PeerCard, outbox: PeerOutbox): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self'> {
-    const peers = [...this.members.values()].map((m) => this.info(m));
-    const member: Member = {
-      card: { ...card }, id: card.id, role: card.role, outbox, producers: new Map(), micLocked: false, cameraLocked: false, quality: 'unknown',
-    };
-    this.members.set(card.id, member);
+  /** Seats a member: the others learn it; the snapshot lists who was there before. */
+  join(card: PeerCard, link: Link): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self'> {
+    const peers = [...this.seated.values()].map((s) => info(s.card, s.link));
+    this.seated.set(card.id, { card: { ...card }, link });
     this.media.addPeer(card.id);
-    const self = this.info(member);
+    const self = info(card, link);
     this.broadcast(card.id, 'peer.joined', self);
     this.onChange();
     return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self };
@@ -71,7 +39,7 @@ export class Room {
 
   /** Out of the circle; the others learn it, with the facilitator's signed revocation of its key if there is one. */
   leave(peerId: string, revocation?: string): void {
-    if (!this.members.delete(peerId)) return;
+    if (!this.seated.delete(peerId)) return;
     this.media.removePeer(peerId);
     this.broadcast(peerId, 'peer.left', revocation ? { peerId, revocation } : { peerId });
     this.onChange();
@@ -83,154 +51,117 @@ export class Room {
    * tell nobody, and send a `peer.left` for someone who does not exist instead (forged ordering).
    */
   leaveButKeepForwarding(peerId: string, revocation?: string, unannounced = false): void {
-    const m = this.members.get(peerId);
-    if (!m) return;
-    this.members.delete(peerId);
+    if (!this.seated.has(peerId)) return;
+    // It stays seated here (still sent the circle's broadcasts), though the session no longer counts it.
     if (unannounced) this.broadcast(peerId, 'peer.left', { peerId: 'nobody-who-was-here' });
     else this.broadcast(peerId, 'peer.left', revocation ? { peerId, revocation } : { peerId });
-    this.members.set(peerId, m);
   }
 
-  /** Sends to one admitted member; false if they are not in the circle. */
+  /** Sends to one member in the circle; false if they are not in it. */
   sendTo<K extends ServerEventName>(peerId: string, event: K, payload: EventOf<K>): boolean {
-    const m = this.members.get(peerId);
-    m?.outbox.send(event, payload);
-    return !!m;
+    const s = this.seated.get(peerId);
+    s?.link.outbox.send(event, payload);
+    return !!s;
   }
 
-  async produce(peerId: string, transportId: string, kind: MediaKind, source: MediaSource, rtp: unknown): Promise<string> {
-    const m = this.member(peerId);
+  /** Sends to everyone in the circle. */
+  sendAll<K extends ServerEventName>(event: K, payload: EventOf<K>): void {
+    for (const s of this.seated.values()) s.link.outbox.send(event, payload);
+  }
+
+  async produce(m: SessionMember, transportId: string, kind: MediaKind, source: MediaSource, rtp: unknown): Promise<string> {
     if (source === 'camera' && m.cameraLocked) throw new HearthError(ErrorCode.LOCKED_BY_FACILITATOR);
     // A muted member may set up a microphone, but it starts (and stays) paused at the server.
     const paused = source === 'mic' && m.micLocked;
-    const producerId = await this.media.produce(peerId, transportId, kind, source, rtp, paused);
-    const info: ProducerInfo = { id: producerId, peerId, kind, source, paused };
-    m.producers.set(producerId, info);
-    this.broadcast(peerId, 'producer.added', info);
+    const producerId = await this.media.produce(m.id, transportId, kind, source, rtp, paused);
+    const p: ProducerInfo = { id: producerId, peerId: m.id, kind, source, paused };
+    m.link.producers.set(producerId, p);
+    this.broadcast(m.id, 'producer.added', p);
     this.onChange();
     return producerId;
   }
 
-  closeProducer(peerId: string, producerId: string): void {
-    this.media.closeProducer(peerId, producerId);
-    this.member(peerId).producers.delete(producerId);
-    this.broadcast(peerId, 'producer.closed', { producerId, peerId });
+  closeProducer(m: SessionMember, producerId: string): void {
+    this.media.closeProducer(m.id, producerId);
+    m.link.producers.delete(producerId);
+    this.broadcast(m.id, 'producer.closed', { producerId, peerId: m.id });
     this.onChange();
   }
 
   /** The member's own mute/unmute. Unmuting what a facilitator locked is refused. */
-  async setProducerPaused(peerId: string, producerId: string, paused: boolean): Promise<void> {
-    const m = this.member(peerId);
-    const info = m.producers.get(producerId);
-    if (info && !paused && this.locked(m, info.source)) throw new HearthError(ErrorCode.LOCKED_BY_FACILITATOR);
+  async setProducerPaused(m: SessionMember, producerId: string, paused: boolean): Promise<void> {
+    const p = m.link.producers.get(producerId);
+    if (p && !paused && (p.source === 'mic' ? m.micLocked : m.cameraLocked)) throw new HearthError(ErrorCode.LOCKED_BY_FACILITATOR);
     await this.pause(m, producerId, paused);
   }
 
-  /** Facilitator mute: pause the microphone at the server and lock it. */
-  async mute(peerId: string): Promise<void> {
-    const m = this.member(peerId);
-    m.micLocked = true;
-    for (const p of m.producers.values()) if (p.source === 'mic') await this.pause(m, p.id, true);
-    this.tellSelf(m, false);
+  /** Facilitator mute: pause the microphone at the server (the lock is the member record's). */
+  async pauseMic(m: SessionMember): Promise<void> {
+    for (const p of m.link.producers.values()) if (p.source === 'mic') await this.pause(m, p.id, true);
   }
 
-  /** Lift the mute lock and invite the member to unmute (they decide). */
-  askUnmute(peerId: string): void {
-    const m = this.member(peerId);
-    m.micLocked = false;
-    this.tellSelf(m, true);
+  /** Facilitator camera stop: close the camera producer at the server. */
+  closeCamera(m: SessionMember): void {
+    for (const p of [...m.link.producers.values()]) if (p.source === 'camera') this.closeProducer(m, p.id);
   }
 
-  /** Facilitator camera stop: close the camera producer at the server and lock it. */
-  stopCamera(peerId: string): void {
-    const m = this.member(peerId);
-    m.cameraLocked = true;
-    for (const p of [...m.producers.values()]) if (p.source === 'camera') this.closeProducer(peerId, p.id);
-    this.tellSelf(m, false);
-  }
-
-  allowCamera(peerId: string): void {
-    const m = this.member(peerId);
-    m.cameraLocked = false;
-    this.tellSelf(m, false);
-  }
-
-  /** Floor control: who may be heard besides the facilitators, who always may. */
-  async setSpeakers(speakers: 'all' | readonly string[]): Promise<void> {
-    if (speakers === 'all') return this.media.setAudible('all');
-    const audible = new Set(speakers);
-    for (const m of this.members.values()) if (isModerator(m.role)) audible.add(m.id);
+  /** Floor control: forward audio from these members only (facilitators included by the caller), or from all. */
+  async setAudible(audible: 'all' | ReadonlySet<string>): Promise<void> {
     await this.media.setAudible(audible);
-  }
-
-  /** Sends to every admitted member. */
-  sendAll<K extends ServerEventName>(event: K, payload: EventOf<K>): void {
-    for (const m of this.members.values()) m.outbox.send(event, payload);
   }
 
   /** mediasoup's score for a member's producer changed; the panel hears of it only when the bucket changes. */
   updateQuality(peerId: string, score: number): void {
-    const m = this.members.get(peerId);
-    if (!m || m.quality === qualityOf(score)) return;
-    m.quality = qualityOf(score);
+    const s = this.seated.get(peerId);
+    if (!s || s.link.quality === qualityOf(score)) return;
+    s.link.quality = qualityOf(score);
     this.onChange();
   }
 
   /** A consumer the media module closed on its own (its producer went away). */
   notifyConsumerClosed(peerId: string, consumerId: string): void {
-    this.members.get(peerId)?.outbox.send('consumer.closed', { consumerId });
+    this.seated.get(peerId)?.link.outbox.send('consumer.closed', { consumerId });
   }
 
-  roster(): RosterMember[] {
-    return [...this.members.values()].map((m) => ({
-      id: m.id, displayName: m.card.displayName, role: m.role, mic: this.trackState(m, 'mic'), camera: this.trackState(m, 'camera'),
-      micLocked: m.micLocked, cameraLocked: m.cameraLocked, quality: m.quality,
-    }));
+  /** The panel's lines, in seating order; locks are the member record's (`find`). */
+  roster(find: (id: string) => SessionMember | undefined): RosterMember[] {
+    return [...this.seated].map(([id, { card, link }]) => {
+      const m = find(id);
+      return {
+        id, displayName: card.displayName, role: card.role, mic: trackState(link, 'mic'), camera: trackState(link, 'camera'),
+        micLocked: m?.micLocked ?? false, cameraLocked: m?.cameraLocked ?? false, quality: link.quality,
+      };
+    });
   }
 
   /** Ends the room's media; members must already have been told. Idempotent. */
   close(): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
-    this.members.clear();
+    this.seated.clear();
     this.media.close();
   }
 
-  private async pause(m: Member, producerId: string, paused: boolean): Promise<void> {
-    const info = m.producers.get(producerId);
-    if (!info) throw new HearthError(ErrorCode.NOT_FOUND, 'no such producer');
+  private async pause(m: SessionMember, producerId: string, paused: boolean): Promise<void> {
+    const p = m.link.producers.get(producerId);
+    if (!p) throw new HearthError(ErrorCode.NOT_FOUND, 'no such producer');
     await this.media.setProducerPaused(m.id, producerId, paused);
-    if (info.paused === paused) return;
-    info.paused = paused;
+    if (p.paused === paused) return;
+    p.paused = paused;
     this.broadcast(m.id, 'producer.paused', { producerId, peerId: m.id, paused });
     this.onChange();
   }
 
-  private locked(m: Member, source: MediaSource): boolean {
-    return source === 'mic' ? m.micLocked : m.cameraLocked;
-  }
-
-  private tellSelf(m: Member, askedToUnmute: boolean): void {
-    m.outbox.send('self.updated', { micLocked: m.micLocked, cameraLocked: m.cameraLocked, askedToUnmute });
-    this.onChange();
-  }
-
-  private trackState(m: Member, source: MediaSource): 'on' | 'off' | 'none' {
-    const p = [...m.producers.values()].find((x) => x.source === source);
-    return !p ? 'none' : p.paused ? 'off' : 'on';
-  }
-
-  private member(peerId: string): Member {
-    const m = this.members.get(peerId);
-    if (!m) throw new HearthError(ErrorCode.NOT_FOUND, 'no such member');
-    return m;
-  }
-
-  private info(m: Member): PeerInfo {
-    return { ...m.card, producers: [...m.producers.values()].map((p) => ({ ...p })) };
-  }
-
   private broadcast<K extends ServerEventName>(exceptId: string, event: K, payload: EventOf<K>): void {
-    for (const m of this.members.values()) if (m.id !== exceptId) m.outbox.send(event, payload);
+    for (const [id, s] of this.seated) if (id !== exceptId) s.link.outbox.send(event, payload);
   }
+}
+
+function info(card: PeerCard, link: Link): PeerInfo {
+  return { ...card, producers: [...link.producers.values()].map((p) => ({ ...p })) };
+}
+
+function trackState(link: Link, source: MediaSource): 'on' | 'off' | 'none' {
+  const p = [...link.producers.values()].find((x) => x.source === source);
+  return !p ? 'none' : p.paused ? 'off' : 'on';
 }

@@ -1,19 +1,15 @@
 import {
-  ErrorCode, HearthError, ROLES_BY_KIND, isModerator, mayActOn, type E2eeKey, type EventOf, type Role, type RoomSnapshot,
-  type Roster, type SessionKind, type Standing,
+  ErrorCode, HearthError, ROLES_BY_KIND, mayInvite, type ClientRequestName, type E2eeKey, type MembershipEffect, type RequestOf, type ResponseOf, type Role,
+  type RoomSnapshot,
 } from '@hearth/shared';
 import { memberIdFor } from '@hearth/shared/crypto';
-import type { InviteClaims } from '../auth/TokenService.js';
-import { AuditLog } from './AuditLog.js';
-import { E2eeRelay } from './E2eeRelay.js';
-import { InviteBook } from './InviteBook.js';
-import { Membership } from './Membership.js';
-import { peerCard, type Participant, type SessionHooks } from './participant.js';
+import type { InviteClaims, TokenService } from '../auth/TokenService.js';
+import { newLink, type Link } from './member.js';
 import type { PeerOutbox } from './ports.js';
-import type { Room } from './Room.js';
-import { TurnFloor } from './TurnFloor.js';
+import { SessionCore } from './SessionCore.js';
 
-export type { SessionHooks } from './participant.js';
+export type { SessionHooks } from './testHooks.js';
+export type { SessionLimits } from './SessionCore.js';
 
 export interface Arrival {
   claims: InviteClaims;
@@ -32,302 +28,272 @@ export interface ArrivalResult {
   room?: RoomSnapshot;
 }
 
-export interface SessionLimits {
-  /** Most admitted participants in the circle (moderators included). */
-  maxPeers: number;
-  /** Most participants in the waiting room (they never count against the circle). */
-  maxWaiting: number;
-}
+/** What a session needs to make invites (the token service). */
+export type InviteIssuer = Pick<TokenService, 'issueInvite'>;
+
+type Req<K extends ClientRequestName> = RequestOf<K>;
+type Res<K extends ClientRequestName> = Promise<ResponseOf<K>>;
+
+const done = {};
+/** A facilitator's note to someone they deny or remove: trimmed, and none if empty. */
+const noteOf = (message?: string) => message?.trim() || undefined;
 
 /**
- * One group session: who is waiting, who is in the circle (the Room), and the safety state around them —
- * lock, removals, invites, signed membership, audit. Every method runs inside `run()` (the room's queue).
+ * One group session, the one aggregate: who is in it and where they stand (the membership machine), the circle's
+ * media, the turn floor, keys, invites and audit. Each verb is one request of one member (`actorId`, from the
+ * connection, never the payload), runs inside the session's queue, and holds the rules of who may act on whom
+ * (with the machine and the permissions table). Handlers only call these.
  */
-export class Session {
-  readonly invites = new InviteBook();
-  readonly audit = new AuditLog();
-  readonly id: string;
-  readonly title: string;
-  readonly kind: SessionKind;
-  private readonly participants = new Map<string, Participant>();
-  /** Devices admitted during this session, with the key they were last admitted with: they may come back. */
-  private readonly admittedDevices = new Map<string, string>();
-  /** Devices removed by a facilitator: never again in this session. */
-  private readonly bannedDevices = new Set<string>();
-  private readonly membership: Membership;
-  private lockedFlag = false;
-  private endedFlag = false;
-  private rosterQueued = false;
-  /** The next arrival number in the circle (PeerInfo.seq; the key-leader rule reads it). */
-  private nextSeq = 1;
+export class Session extends SessionCore {
   private readonly lastReaction = new Map<string, number>();
-  readonly floor: TurnFloor;
-  /** Key envelopes, acks, chat and notes; and who the key leader is. */
-  readonly keys: E2eeRelay;
-  lastActivity = Date.now();
 
-  constructor(
-    info: { id: string; title: string; kind: SessionKind; signingKey: Uint8Array },
-    readonly room: Room,
-    private readonly limits: SessionLimits,
-    private readonly hooks: SessionHooks = {},
-  ) {
-    this.id = info.id;
-    this.title = info.title;
-    this.kind = info.kind;
-    this.membership = new Membership(info.id, info.signingKey);
-    this.keys = new E2eeRelay(this.participants, room, hooks);
-    room.onChange = () => this.pushRoster();
-    this.floor = new TurnFloor(room, (task) => void this.run(task).catch(() => undefined));
-  }
-
-  get ended(): boolean {
-    return this.endedFlag;
-  }
-
-  get size(): number {
-    return this.participants.size;
-  }
-
-  run<T>(task: () => Promise<T> | T): Promise<T> {
-    this.lastActivity = Date.now();
-    return this.room.run(task);
-  }
-
-  standingOf(id: string | undefined): Standing {
-    return (id && this.participants.get(id)?.standing) || 'outside';
-  }
+  // ── arrivals and departures ──
 
   async arrive(a: Arrival): Promise<ArrivalResult> {
-    if (this.endedFlag) throw new HearthError(ErrorCode.SESSION_NOT_FOUND);
-    if (!ROLES_BY_KIND[this.kind].includes(a.claims.role)) throw new HearthError(ErrorCode.TOKEN_INVALID, 'wrong role');
-    if (this.bannedDevices.has(a.deviceId)) throw new HearthError(ErrorCode.REMOVED);
-    const forged = this.hooks.forgeRole?.(a.displayName);
-    const role = forged ?? a.claims.role;
+    const role = this.hooks.role(a.displayName, a.claims.role);
     const id = memberIdFor(this.id, a.deviceId);
-    const previous = this.participants.get(id);
-    const certificate = this.membership.verified(id, role, a.e2eeKey, a.certificate)
-      ?? this.membership.verified(id, role, a.e2eeKey, this.membership.remembered(a.deviceId, a.e2eeKey.publicKey));
-    const known = this.admittedDevices.get(a.deviceId);
-    // Straight into the circle: moderators, and devices admitted before that bring the same key (or a signed new one).
-    const direct = forged !== undefined || isModerator(role) || (known !== undefined && (known === a.e2eeKey.publicKey || !!certificate));
-    this.checkDoor({ direct, moderator: isModerator(role), known: known !== undefined, previous });
-    this.invites.use(a.claims.inviteId, a.claims.maxUses, a.deviceId);
-    if (previous) {
-      // The same device again (a reload, a second tab): the newer connection takes the seat.
-      await this.drop(previous);
-      previous.outbox.close(ErrorCode.REPLACED);
-    }
-    const p: Participant = {
-      id, displayName: a.displayName, role, deviceId: a.deviceId, e2eeKey: a.e2eeKey, outbox: a.outbox, standing: 'waiting',
-      inviteId: a.claims.inviteId, seq: 0, ...(certificate ? { certificate } : {}),
-    };
-    this.participants.set(p.id, p);
-    if (direct) return { selfId: p.id, role: p.role, admitted: true, room: await this.enter(p) };
-    this.pushRoster();
-    return { selfId: p.id, role: p.role, admitted: false };
+    const key = a.e2eeKey;
+    const certificate = this.signed.verified(id, role, key, a.certificate)
+      ?? this.signed.verified(id, role, key, this.signed.remembered(a.deviceId, key.publicKey));
+    const effects = this.step({
+      type: 'arrive', now: Date.now(), id, role, deviceId: a.deviceId, publicKey: key.publicKey, inviteId: a.claims.inviteId,
+      link: newLink(a.displayName, key, a.outbox, certificate), signed: !!certificate,
+      inviteRefused: this.invites.refusal(a.claims.inviteId, a.claims.maxUses, a.deviceId),
+    });
+    const room = (await this.perform(effects)).get(id);
+    return { selfId: id, role, admitted: !!room, ...(room ? { room } : {}) };
   }
 
-  /** Lock and capacity: the circle counts only admitted members, the waiting room has its own cap. */
-  private checkDoor(o: { direct: boolean; moderator: boolean; known: boolean; previous?: Participant }): void {
-    if (this.lockedFlag && !o.moderator && !o.known && !o.previous) throw new HearthError(ErrorCode.ROOM_LOCKED);
-    if (o.direct) {
-      if (o.previous?.standing !== 'admitted' && this.count('admitted') >= this.limits.maxPeers) throw new HearthError(ErrorCode.ROOM_FULL);
-    } else if (o.previous?.standing !== 'waiting' && this.count('waiting') >= this.limits.maxWaiting) {
-      throw new HearthError(ErrorCode.ROOM_FULL, 'waiting room full');
-    }
-  }
-
-  /**
-   * A connection goes: only if it is still the one holding that seat (a replaced one's late goodbye is not).
-   * A device that leaves the waiting room before it was ever admitted gives its use of the invite back.
-   */
+  /** A connection goes: only if it is still the one holding that seat (a replaced one's late goodbye is not). */
   async depart(id: string, outbox: PeerOutbox): Promise<void> {
-    const p = this.participants.get(id);
-    if (!p || p.outbox !== outbox) return;
-    if (p.standing === 'waiting' && !this.admittedDevices.has(p.deviceId)) this.invites.release(p.inviteId, p.deviceId);
-    await this.drop(p);
+    if (this.find(id)?.link.outbox !== outbox) return;
+    await this.perform(this.step({ type: 'leave', id, now: Date.now() }));
   }
+
+  /** Ends the session for everyone (a facilitator, or the registry: idle, worker lost, shutdown). Idempotent. */
+  async end(code: ErrorCode = ErrorCode.SESSION_ENDED): Promise<void> {
+    await this.perform(this.step({ type: 'end', code, now: Date.now() }));
+  }
+
+  async endSession(_actorId: string): Res<'facilitator.end'> {
+    await this.end(ErrorCode.SESSION_ENDED);
+    return done;
+  }
+
+  // ── the waiting room ──
 
   /** Lets one waiting member in, with the certificate the facilitator's browser signed (kept only if it verifies). */
-  async admit(actorId: string, targetId: string, certificate?: string): Promise<void> {
-    const target = this.target(actorId, targetId);
-    if (target.standing !== 'waiting') throw new HearthError(ErrorCode.INVALID_STATE, 'not waiting');
-    if (this.count('admitted') >= this.limits.maxPeers) throw new HearthError(ErrorCode.ROOM_FULL);
-    const verified = this.membership.verified(target.id, target.role, target.e2eeKey, certificate);
-    if (verified) target.certificate = verified;
-    target.outbox.send('session.admitted', await this.enter(target));
-    this.record(actorId, 'admitted', target);
+  async admit(actorId: string, r: Req<'facilitator.admit'>): Res<'facilitator.admit'> {
+    const certificates = r.certificate ? new Map([[r.peerId, r.certificate]]) : new Map<string, string>();
+    await this.admitted(this.step({ type: 'admit', actor: actorId, target: r.peerId, now: Date.now() }), certificates);
+    return done;
   }
 
   /** With `certificates`: exactly the waiting members listed, each with its own; without: everyone waiting. */
-  async admitAll(actorId: string, certificates?: { peerId: string; certificate: string }[]): Promise<number> {
-    const chosen = certificates
-      ? certificates.map((c) => ({ p: this.participants.get(c.peerId), certificate: c.certificate as string | undefined }))
-      : [...this.participants.values()].filter((p) => p.standing === 'waiting').map((p) => ({ p, certificate: undefined }));
-    let admitted = 0;
-    for (const { p, certificate } of chosen) {
-      if (!p || p.standing !== 'waiting' || this.count('admitted') >= this.limits.maxPeers) continue;
-      await this.admit(actorId, p.id, certificate);
-      admitted++;
-    }
-    return admitted;
+  async admitAll(actorId: string, r: Req<'facilitator.admitAll'>): Res<'facilitator.admitAll'> {
+    const certificates = new Map((r.certificates ?? []).map((c) => [c.peerId, c.certificate]));
+    const targets = r.certificates?.map((c) => c.peerId);
+    const effects = this.step({ type: 'admitAll', actor: actorId, now: Date.now(), ...(targets ? { targets } : {}) });
+    return { admitted: await this.admitted(effects, certificates) };
   }
 
-  async deny(actorId: string, targetId: string, message?: string): Promise<void> {
-    const target = this.target(actorId, targetId);
-    if (target.standing !== 'waiting') throw new HearthError(ErrorCode.INVALID_STATE, 'not waiting');
-    await this.drop(target);
-    target.outbox.close(ErrorCode.DENIED, message);
-    this.record(actorId, 'declined', target);
+  async deny(actorId: string, r: Req<'facilitator.deny'>): Res<'facilitator.deny'> {
+    await this.perform(this.step({ type: 'deny', actor: actorId, target: r.peerId, note: noteOf(r.message), now: Date.now() }));
+    return done;
   }
 
-  async mute(actorId: string, targetId: string): Promise<void> {
-    const target = this.member(actorId, targetId);
-    await this.room.mute(target.id);
-    this.record(actorId, 'muted', target);
+  async lock(actorId: string, r: Req<'facilitator.lock'>): Res<'facilitator.lock'> {
+    await this.perform(this.step({ type: 'lock', actor: actorId, locked: r.locked, now: Date.now() }));
+    return done;
   }
 
-  async muteAll(actorId: string): Promise<number> {
-    const members = [...this.participants.values()].filter((p) => p.standing === 'admitted' && !isModerator(p.role));
-    for (const p of members) await this.room.mute(p.id);
-    this.record(actorId, `muted everyone (${members.length})`);
-    return members.length;
+  // ── safety actions on someone in the circle ──
+
+  async mute(actorId: string, r: Req<'facilitator.mute'>): Res<'facilitator.mute'> {
+    await this.perform(this.step({ type: 'mute', actor: actorId, target: r.peerId, now: Date.now() }));
+    return done;
   }
 
-  askUnmute(actorId: string, targetId: string): void {
-    const target = this.member(actorId, targetId);
-    this.room.askUnmute(target.id);
-    this.record(actorId, 'asked to unmute', target);
+  async muteAll(actorId: string): Res<'facilitator.muteAll'> {
+    const effects = this.step({ type: 'muteAll', actor: actorId, now: Date.now() });
+    await this.perform(effects);
+    return { muted: effects.filter((e) => e.type === 'pauseMic').length };
   }
 
-  stopCamera(actorId: string, targetId: string): void {
-    const target = this.member(actorId, targetId);
-    this.room.stopCamera(target.id);
-    this.record(actorId, 'stopped the camera of', target);
+  async askUnmute(actorId: string, r: Req<'facilitator.askUnmute'>): Res<'facilitator.askUnmute'> {
+    await this.perform(this.step({ type: 'askUnmute', actor: actorId, target: r.peerId, now: Date.now() }));
+    return done;
   }
 
-  allowCamera(actorId: string, targetId: string): void {
-    const target = this.member(actorId, targetId);
-    this.room.allowCamera(target.id);
-    this.record(actorId, 'allowed the camera of', target);
+  async stopCamera(actorId: string, r: Req<'facilitator.stopCamera'>): Res<'facilitator.stopCamera'> {
+    await this.perform(this.step({ type: 'stopCamera', actor: actorId, target: r.peerId, now: Date.now() }));
+    return done;
+  }
+
+  async allowCamera(actorId: string, r: Req<'facilitator.allowCamera'>): Res<'facilitator.allowCamera'> {
+    await this.perform(this.step({ type: 'allowCamera', actor: actorId, target: r.peerId, now: Date.now() }));
+    return done;
   }
 
   /** Out, told why, and kept out: this device is banned, and a valid revocation of its key goes to everyone. */
-  async remove(actorId: string, targetId: string, message?: string, revocation?: string): Promise<void> {
-    const target = this.target(actorId, targetId);
-    this.bannedDevices.add(target.deviceId);
-    this.admittedDevices.delete(target.deviceId);
-    this.membership.forget(target.deviceId);
-    const revoked = this.membership.revoke(target.id, target.e2eeKey.publicKey, revocation);
-    this.record(actorId, 'removed', target);
-    await this.floor.apply({ type: 'removed', id: target.id });
-    if (this.hooks.silentRemoval && target.standing === 'admitted') {
-      this.participants.delete(target.id);
-      this.room.leaveButKeepForwarding(target.id, revoked, this.hooks.silentRemoval === 'unannounced');
-      return;
+  async remove(actorId: string, r: Req<'facilitator.remove'>): Res<'facilitator.remove'> {
+    let effects = this.step({ type: 'remove', actor: actorId, target: r.peerId, note: noteOf(r.message), now: Date.now() });
+    const banned = effects.find((e): e is Extract<MembershipEffect<Link>, { type: 'banned' }> => e.type === 'banned');
+    const target = banned!.member;
+    target.link.revocation = this.signed.revoke(target.id, target.publicKey, r.revocation);
+    const silent = this.hooks.removal();
+    if (silent !== 'honest' && target.standing.kind === 'admitted') {
+      // TEST HOOK ONLY: the others are told (or not), the removed member is neither closed nor cut off from media.
+      this.room.leaveButKeepForwarding(target.id, target.link.revocation, silent === 'unannounced');
+      effects = effects.filter((e) => e.type !== 'moved' && e.type !== 'close');
     }
-    await this.drop(target, revoked);
-    target.outbox.close(ErrorCode.REMOVED, message);
+    await this.perform(effects);
+    return done;
   }
 
-  /** Records an action that concerns no participant (invites). */
-  recordAction(actorId: string, action: string): void {
-    this.record(actorId, action);
+  // ── invites ──
+
+  async createInvite(actorId: string, r: Req<'facilitator.createInvite'>, issuer: InviteIssuer): Res<'facilitator.createInvite'> {
+    if (!ROLES_BY_KIND[this.kind].includes(r.role)) throw new HearthError(ErrorCode.INVALID_STATE, 'role not in this kind of session');
+    if (!mayInvite(this.seated(actorId).role, r.role)) throw new HearthError(ErrorCode.NOT_ALLOWED);
+    const invite = await issuer.issueInvite({ sessionId: this.id, role: r.role, maxUses: r.maxUses, ttlSeconds: r.ttlMinutes * 60 });
+    this.invites.issue(invite.inviteId);
+    this.record(actorId, `created a ${r.role} invite`);
+    return { token: invite.token, inviteId: invite.inviteId, expiresAt: invite.expiresAt.toISOString() };
+  }
+
+  async revokeInvite(actorId: string, r: Req<'facilitator.revokeInvite'>): Res<'facilitator.revokeInvite'> {
+    this.invites.revoke(r.inviteId);
+    this.record(actorId, 'revoked an invite');
+    return done;
+  }
+
+  // ── the floor ──
+
+  async requestTurn(actorId: string): Res<'turn.request'> {
+    await this.floor.apply({ type: 'request', id: actorId });
+    return done;
+  }
+
+  async cancelTurn(actorId: string): Res<'turn.cancel'> {
+    await this.floor.apply({ type: 'cancel', id: actorId });
+    return done;
+  }
+
+  async passTurn(actorId: string, r: Req<'turn.pass'>): Res<'turn.pass'> {
+    await this.floor.apply({ type: 'pass', id: actorId, turn: r.turn });
+    return done;
   }
 
   /** A quiet reaction to everyone in the circle; at most one per member every 1.5 s. */
-  react(fromId: string, reaction: EventOf<'turn.reaction'>['reaction']): void {
+  async react(actorId: string, r: Req<'turn.react'>): Res<'turn.react'> {
     const now = Date.now();
-    if (now - (this.lastReaction.get(fromId) ?? 0) < 1500) throw new HearthError(ErrorCode.RATE_LIMITED);
-    this.lastReaction.set(fromId, now);
-    this.room.sendAll('turn.reaction', { from: fromId, reaction });
+    if (now - (this.lastReaction.get(actorId) ?? 0) < 1500) throw new HearthError(ErrorCode.RATE_LIMITED);
+    this.lastReaction.set(actorId, now);
+    this.room.sendAll('turn.reaction', { from: actorId, reaction: r.reaction });
+    return done;
   }
 
-  lock(actorId: string, locked: boolean): void {
-    this.lockedFlag = locked;
-    this.record(actorId, locked ? 'locked the session' : 'unlocked the session');
+  async setTurnMode(actorId: string, r: Req<'facilitator.setTurnMode'>): Res<'facilitator.setTurnMode'> {
+    await this.floor.apply({ type: 'setMode', mode: r.mode });
+    this.record(actorId, `set the floor to ${r.mode}`);
+    return done;
   }
 
-  /** Ends the session for everyone. The registry forgets it afterwards. */
-  end(code: ErrorCode = ErrorCode.SESSION_ENDED): void {
-    if (this.endedFlag) return;
-    this.endedFlag = true;
-    for (const p of this.participants.values()) p.outbox.close(code);
-    this.participants.clear();
-    this.floor.close();
-    this.room.close();
+  async passStick(actorId: string, r: Req<'facilitator.passStick'>): Res<'facilitator.passStick'> {
+    if (!this.floor.current.members.includes(r.peerId)) throw new HearthError(ErrorCode.NOT_FOUND, 'not a member who takes turns');
+    await this.floor.apply({ type: 'passTo', id: r.peerId });
+    this.record(actorId, 'passed the stick to', this.find(r.peerId)?.link.displayName);
+    return done;
   }
 
-  roster(): Roster {
-    return {
-      locked: this.lockedFlag,
-      waiting: [...this.participants.values()].filter((p) => p.standing === 'waiting')
-        .map((p) => ({ id: p.id, displayName: p.displayName, e2eeKey: p.e2eeKey })),
-      members: this.room.roster(),
-      audit: this.audit.list(),
-    };
+  async takeStick(actorId: string): Res<'facilitator.takeStick'> {
+    await this.floor.apply({ type: 'takeBack' });
+    this.record(actorId, 'took the stick back');
+    return done;
   }
 
-  private async enter(p: Participant): Promise<RoomSnapshot> {
-    p.standing = 'admitted';
-    p.seq = this.nextSeq++;
-    this.admittedDevices.set(p.deviceId, p.e2eeKey.publicKey);
-    if (p.certificate) this.membership.remember(p.deviceId, p.e2eeKey.publicKey, p.certificate);
-    const joined = this.room.join(peerCard(p), p.outbox);
-    const snapshot: RoomSnapshot = { ...joined, keyEpoch: this.keys.keyEpoch, revocations: this.membership.revocations() };
-    if (!isModerator(p.role)) await this.floor.apply({ type: 'joined', id: p.id });
-    p.outbox.send('turn.state', this.floor.view());
-    return snapshot;
+  async extendTurn(actorId: string, r: Req<'facilitator.extendTurn'>): Res<'facilitator.extendTurn'> {
+    await this.floor.apply({ type: 'extend', ms: r.seconds * 1000 });
+    this.record(actorId, `extended the turn by ${r.seconds} s`);
+    return done;
   }
 
-  private async drop(p: Participant, revocation?: string): Promise<void> {
-    this.participants.delete(p.id);
-    if (p.standing === 'admitted') {
-      this.room.leave(p.id, revocation);
-      await this.floor.apply({ type: 'left', id: p.id });
-    } else this.pushRoster();
+  async setTurnLimit(actorId: string, r: Req<'facilitator.setTurnLimit'>): Res<'facilitator.setTurnLimit'> {
+    await this.floor.apply({ type: 'setLimit', ms: r.seconds === 0 ? null : r.seconds * 1000 });
+    this.record(actorId, r.seconds === 0 ? 'lifted the turn limit' : `set turns to ${r.seconds} s`);
+    return done;
   }
 
-  private count(standing: Participant['standing']): number {
-    let n = 0;
-    for (const p of this.participants.values()) if (p.standing === standing) n++;
-    return n;
+  // ── the sender's own media (the media port checks transports, producers and consumers are the sender's) ──
+
+  async setRtpCapabilities(actorId: string, r: Req<'media.setRtpCapabilities'>): Res<'media.setRtpCapabilities'> {
+    this.room.media.setRtpCapabilities(this.seated(actorId).id, r.rtpCapabilities);
+    return done;
   }
 
-  /** Another participant an actor may act on: not themselves, and a facilitator only by a facilitator (mayActOn). */
-  private target(actorId: string, targetId: string): Participant {
-    if (actorId === targetId) throw new HearthError(ErrorCode.INVALID_STATE, 'not on yourself');
-    const t = this.participants.get(targetId);
-    if (!t) throw new HearthError(ErrorCode.NOT_FOUND, 'no such participant');
-    const actor = this.participants.get(actorId);
-    if (!actor || !mayActOn(actor.role, t.role)) throw new HearthError(ErrorCode.NOT_ALLOWED);
-    return t;
+  async createTransport(actorId: string, r: Req<'media.createTransport'>): Res<'media.createTransport'> {
+    return this.room.media.createTransport(this.seated(actorId).id, r.direction);
   }
 
-  private member(actorId: string, targetId: string): Participant {
-    const t = this.target(actorId, targetId);
-    if (t.standing !== 'admitted') throw new HearthError(ErrorCode.INVALID_STATE, 'not in the circle');
-    return t;
+  async connectTransport(actorId: string, r: Req<'media.connectTransport'>): Res<'media.connectTransport'> {
+    await this.room.media.connectTransport(this.seated(actorId).id, r.transportId, r.dtlsParameters);
+    return done;
   }
 
-  private record(actorId: string, action: string, target?: Participant): void {
-    const actor = this.participants.get(actorId);
-    if (actor) this.audit.record(actor, action, target?.displayName);
-    this.pushRoster();
+  async produce(actorId: string, r: Req<'media.produce'>): Res<'media.produce'> {
+    return { producerId: await this.room.produce(this.seated(actorId), r.transportId, r.kind, r.source, r.rtpParameters) };
   }
 
-  /** Coalesces the many changes of one command into one roster push to the moderators. */
-  private pushRoster(): void {
-    if (this.rosterQueued) return;
-    this.rosterQueued = true;
-    queueMicrotask(() => {
-      this.rosterQueued = false;
-      if (this.endedFlag) return;
-      const roster = this.roster();
-      for (const p of this.participants.values()) {
-        if (p.standing === 'admitted' && isModerator(p.role)) p.outbox.send('facilitator.roster', roster);
-      }
-    });
+  async closeProducer(actorId: string, r: Req<'media.closeProducer'>): Res<'media.closeProducer'> {
+    this.room.closeProducer(this.seated(actorId), r.producerId);
+    return done;
+  }
+
+  async setProducerPaused(actorId: string, r: Req<'media.setProducerPaused'>): Res<'media.setProducerPaused'> {
+    await this.room.setProducerPaused(this.seated(actorId), r.producerId, r.paused);
+    return done;
+  }
+
+  async consume(actorId: string, r: Req<'media.consume'>): Res<'media.consume'> {
+    return this.room.media.consume(this.seated(actorId).id, r.producerId);
+  }
+
+  async resumeConsumer(actorId: string, r: Req<'media.resumeConsumer'>): Res<'media.resumeConsumer'> {
+    await this.room.media.resumeConsumer(this.seated(actorId).id, r.consumerId);
+    return done;
+  }
+
+  // ── end-to-end encrypted traffic (opaque; see E2eeRelay) ──
+
+  async distributeKeys(actorId: string, r: Req<'e2ee.distribute'>): Res<'e2ee.distribute'> {
+    return { delivered: this.keys.distribute(actorId, r) };
+  }
+
+  async ackKey(actorId: string, r: Req<'e2ee.ack'>): Res<'e2ee.ack'> {
+    this.keys.acknowledge(actorId, r.epoch, r.tag);
+    return done;
+  }
+
+  async sendChat(actorId: string, r: Req<'chat.send'>): Res<'chat.send'> {
+    this.keys.chat(actorId, r);
+    return done;
+  }
+
+  async sendNotes(actorId: string, r: Req<'chat.note'>): Res<'chat.note'> {
+    return { delivered: this.keys.notes(actorId, r) };
+  }
+
+  /** Seats what the machine admitted, each with its verified certificate, and tells each; returns how many. */
+  private async admitted(effects: MembershipEffect<Link>[], certificates: ReadonlyMap<string, string>): Promise<number> {
+    for (const e of effects) {
+      if (e.type !== 'moved' || e.to?.kind !== 'admitted') continue;
+      const m = e.member;
+      const verified = this.signed.verified(m.id, m.role, m.link.e2eeKey, certificates.get(m.id));
+      if (verified) m.link.certificate = verified;
+    }
+    const seated = await this.perform(effects);
+    for (const [id, snapshot] of seated) this.find(id)?.link.outbox.send('session.admitted', snapshot);
+    return seated.size;
   }
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, type SessionKind } from '@hearth/shared';
 import type { RoomMediaFactory } from './ports.js';
-import { Room } from './Room.js';
 import { Session, type SessionHooks } from './Session.js';
 
 export interface RegistryOptions {
@@ -29,15 +28,15 @@ export class SessionRegistry {
   /** `signingKey`: the session signing key's public half (32 bytes), which checks certificates and revocations. */
   async create(title: string, kind: SessionKind, signingKey: Uint8Array): Promise<Session> {
     const id = randomBytes(16).toString('base64url');
-    // The room is needed inside the media callbacks, which can only fire after creation.
-    let room: Room | undefined;
+    // The session is needed inside the media callbacks, which can only fire after creation.
+    let session: Session | undefined;
     const media = await this.createMedia({
-      consumerClosed: (peerId, consumerId) => room?.notifyConsumerClosed(peerId, consumerId),
-      producerScore: (peerId, score) => void room?.run(() => room?.updateQuality(peerId, score)),
+      consumerClosed: (peerId, consumerId) => void session?.run(() => session?.room.notifyConsumerClosed(peerId, consumerId)),
+      producerScore: (peerId, score) => void session?.run(() => session?.room.updateQuality(peerId, score)),
     });
-    room = new Room(media);
     const limits = { maxPeers: this.opts.maxPeers, maxWaiting: this.opts.maxWaiting };
-    const session = new Session({ id, title, kind, signingKey }, room, limits, this.opts.hooks);
+    session = new Session({ id, title, kind, signingKey }, media, limits, this.opts.hooks);
+    session.onEnded = () => this.sessions.delete(id);
     this.sessions.set(id, session);
     return session;
   }
@@ -47,30 +46,32 @@ export class SessionRegistry {
     return s && !s.ended ? s : undefined;
   }
 
-  /** Ends a session for everyone and forgets it. */
-  end(session: Session, code: ErrorCode = ErrorCode.SESSION_ENDED): void {
-    session.end(code);
+  /** Ends a session for everyone, in its queue (after whatever command is running), and forgets it. */
+  async end(session: Session, code: ErrorCode = ErrorCode.SESSION_ENDED): Promise<void> {
+    await session.run(() => session.end(code)).catch(() => undefined);
     this.sessions.delete(session.id);
   }
 
   /** Sessions whose media lived on a dead worker end; members are told and can be invited again. */
-  endSessionsOnWorker(workerIndex: number): void {
-    for (const s of [...this.sessions.values()]) if (s.room.media.workerIndex === workerIndex) this.end(s, ErrorCode.SESSION_LOST);
+  async endSessionsOnWorker(workerIndex: number): Promise<void> {
+    const lost = [...this.sessions.values()].filter((s) => s.room.media.workerIndex === workerIndex);
+    await Promise.all(lost.map((s) => this.end(s, ErrorCode.SESSION_LOST)));
   }
 
   list(): Session[] {
     return [...this.sessions.values()];
   }
 
-  closeAll(): void {
+  /** Shutdown: every session ends (SESSION_LOST), each in its own queue. */
+  async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
-    for (const s of [...this.sessions.values()]) this.end(s, ErrorCode.SESSION_LOST);
+    await Promise.all([...this.sessions.values()].map((s) => this.end(s, ErrorCode.SESSION_LOST)));
   }
 
   private sweep(): void {
     const now = Date.now();
     for (const s of [...this.sessions.values()]) {
-      if (s.size === 0 && now - s.lastActivity > this.opts.idleMs) this.end(s);
+      if (s.size === 0 && now - s.lastActivity > this.opts.idleMs) void this.end(s);
     }
   }
 }

@@ -19,7 +19,7 @@ function bytes(b64: string): Uint8Array | undefined {
  * what moderators' browsers signed with the session signing key, keeps only what verifies, and passes it on.
  * A certificate is remembered per device and key, so a reload with the same key keeps it.
  */
-export class Membership {
+export class SignedMembership {
   private readonly byDevice = new Map<string, { publicKey: string; certificate: string }>();
   private readonly revoked: Revocation[] = [];
 

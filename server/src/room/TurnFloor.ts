@@ -1,21 +1,27 @@
-import {
-  audibleMembers, initialTurns, turnReducer, warningAt, type TurnEffect, type TurnEvent, type TurnState, type TurnView,
-} from '@hearth/shared';
-import type { Room } from './Room.js';
+import { initialTurns, turnReducer, warningAt, type TurnEffect, type TurnEvent, type TurnState, type TurnView } from '@hearth/shared';
 
 type Untimed<E> = E extends unknown ? Omit<E, 'now'> : never;
 
+/** What the floor needs from its session. */
+export interface FloorPorts {
+  /** Tell everyone in the circle how the floor stands. */
+  announce(view: TurnView): void;
+  /** Forward audio from these members only (the session adds the facilitators), or from everyone. */
+  audible(speakers: 'all' | readonly string[]): Promise<void>;
+}
+
 /**
- * Runs the turn-taking machine for one session and performs its effects: tells everyone who has the floor, tells
- * the media module whose audio to forward, and wakes itself up for warnings and expiries. `schedule` runs the
- * wake-up inside the session's queue, like every other command.
+ * Runs the turn-taking machine for one session and performs the effects it returns: announce the floor, forward
+ * the audio it names, and wake itself up when it asks to. `schedule` runs the wake-up inside the session's queue,
+ * like every other command.
  */
 export class TurnFloor {
   private state: TurnState = initialTurns();
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
-    private readonly room: Room,
+    private readonly ports: FloorPorts,
     private readonly schedule: (task: () => Promise<void>) => void,
     private readonly now: () => number = Date.now,
   ) {}
@@ -25,14 +31,9 @@ export class TurnFloor {
   }
 
   async apply(event: Untimed<TurnEvent>): Promise<TurnEffect[]> {
-    const before = this.state;
     const { state, effects } = turnReducer(this.state, { ...event, now: this.now() } as TurnEvent);
     this.state = state;
-    if (state !== before && !sameView(state, before)) {
-      this.room.sendAll('turn.state', this.view());
-      await this.room.setSpeakers(audibleMembers(state));
-    }
-    this.reschedule();
+    for (const effect of effects) await this.perform(effect);
     return effects;
   }
 
@@ -45,20 +46,29 @@ export class TurnFloor {
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
   }
 
-  private reschedule(): void {
+  private async perform(effect: TurnEffect): Promise<void> {
+    switch (effect.type) {
+      case 'announce':
+        return this.ports.announce(this.view());
+      case 'audible':
+        return this.ports.audible(effect.speakers);
+      case 'wakeAt':
+        return this.wakeAt(effect.at);
+      case 'turnChanged':
+      case 'warning':
+      case 'expired':
+        return; // every browser reads these from the view it was sent (announce)
+    }
+  }
+
+  private wakeAt(at: number | null): void {
     clearTimeout(this.timer);
-    const s = this.state;
-    if (!s.holder || s.endsAt === null) return;
-    const at = s.warned ? s.endsAt : Math.min(warningAt(s) ?? s.endsAt, s.endsAt);
+    if (at === null || this.closed) return;
     this.timer = setTimeout(() => this.schedule(async () => void (await this.apply({ type: 'tick' }))), Math.max(0, at - this.now()));
     this.timer.unref();
   }
-}
-
-function sameView(a: TurnState, b: TurnState): boolean {
-  return a.mode === b.mode && a.holder === b.holder && a.endsAt === b.endsAt && a.limitMs === b.limitMs && a.turn === b.turn
-    && a.queue.join() === b.queue.join() && a.order.join() === b.order.join();
 }

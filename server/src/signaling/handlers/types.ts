@@ -25,10 +25,10 @@ export type HandlerTable = { [K in ClientRequestName]: Handler<K> };
  * session's queue so no two commands on one session interleave.
  */
 export function asActor<K extends ClientRequestName>(
-  act: (session: Session, actorId: string, req: RequestOf<K>) => ResponseOf<K> | Promise<ResponseOf<K>>,
+  act: (session: Session, actorId: string, req: RequestOf<K>, ctx: HandlerContext) => ResponseOf<K> | Promise<ResponseOf<K>>,
 ): Handler<K> {
-  return async ({ conn }, req) => {
-    const { session, selfId } = conn.seat();
-    return session.run(() => act(session, selfId, req));
+  return async (ctx, req) => {
+    const { session, selfId } = ctx.conn.seat();
+    return session.run(() => act(session, selfId, req, ctx));
   };
 }

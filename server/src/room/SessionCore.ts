@@ -1,0 +1,218 @@
+import {
+  ErrorCode, HearthError, findMember, initialMembership, isModerator, membershipReducer, type MembershipEffect, type MembershipEvent,
+  type MembershipState, type RoomSnapshot, type Roster, type SessionKind, type Standing,
+} from '@hearth/shared';
+import { AuditLog } from './AuditLog.js';
+import { E2eeRelay } from './E2eeRelay.js';
+import { InviteBook } from './InviteBook.js';
+import { peerCard, type Link, type SessionMember } from './member.js';
+import type { RoomMedia } from './ports.js';
+import { Room } from './Room.js';
+import { SerialQueue } from './SerialQueue.js';
+import { SignedMembership } from './SignedMembership.js';
+import { TestHooks, type SessionHooks } from './testHooks.js';
+import { TurnFloor } from './TurnFloor.js';
+
+export interface SessionLimits {
+  /** Most admitted members in the circle (moderators included). */
+  maxPeers: number;
+  /** Most members in the waiting room (they never count against the circle). */
+  maxWaiting: number;
+}
+
+export interface SessionInfo {
+  id: string;
+  title: string;
+  kind: SessionKind;
+  /** The session signing key's public half (32 bytes): it checks certificates and revocations. */
+  signingKey: Uint8Array;
+}
+
+type Effect = MembershipEffect<Link>;
+
+/**
+ * The state of one group session and how its changes reach the world: the membership machine's state (one record
+ * per person), its queue, and the ports its effects go through (the circle's media and broadcasts, the turn floor,
+ * invites, signed membership, audit). The verbs are in Session.ts. Every method runs inside `run()`.
+ */
+export abstract class SessionCore {
+  readonly invites = new InviteBook();
+  readonly audit = new AuditLog();
+  readonly id: string;
+  readonly title: string;
+  readonly kind: SessionKind;
+  readonly room: Room;
+  readonly floor: TurnFloor;
+  lastActivity = Date.now();
+  /** Called once the session has ended (the registry forgets it). */
+  onEnded: () => void = () => undefined;
+  protected state: MembershipState<Link>;
+  protected readonly signed: SignedMembership;
+  /** Key envelopes, acks, chat and notes; and who the key leader is. */
+  protected readonly keys: E2eeRelay;
+  protected readonly hooks: TestHooks;
+  private readonly queue = new SerialQueue();
+  private speakers: 'all' | readonly string[] = 'all';
+  private rosterQueued = false;
+
+  constructor(info: SessionInfo, media: RoomMedia, limits: SessionLimits, hooks: SessionHooks = {}) {
+    this.id = info.id;
+    this.title = info.title;
+    this.kind = info.kind;
+    this.state = initialMembership<Link>(info.kind, limits);
+    this.signed = new SignedMembership(info.id, info.signingKey);
+    this.hooks = new TestHooks(hooks);
+    this.room = new Room(media);
+    this.room.onChange = () => this.pushRoster();
+    this.keys = new E2eeRelay((id) => this.find(id), () => this.circle(), this.room, this.hooks);
+    this.floor = new TurnFloor(
+      { announce: (view) => this.room.sendAll('turn.state', view), audible: (speakers) => this.applyAudible(speakers) },
+      (task) => void this.run(task).catch(() => undefined),
+    );
+  }
+
+  get ended(): boolean {
+    return this.state.ended;
+  }
+
+  /** Everyone in the session: waiting or holding a seat. */
+  get size(): number {
+    return this.state.members.length;
+  }
+
+  /** The session's one queue: every command, media callback, timer and registry-initiated end goes through it. */
+  run<T>(task: () => Promise<T> | T): Promise<T> {
+    this.lastActivity = Date.now();
+    return this.queue.push(task);
+  }
+
+  /** Where a connection's member stands, as the gateway authorizes it. */
+  standingOf(id: string | undefined): Standing {
+    const s = this.find(id)?.standing;
+    return !s ? 'outside' : s.kind === 'waiting' ? 'waiting' : 'admitted';
+  }
+
+  roster(): Roster {
+    return {
+      locked: this.state.locked,
+      waiting: this.state.members.filter((m) => m.standing.kind === 'waiting')
+        .map((m) => ({ id: m.id, displayName: m.link.displayName, e2eeKey: m.link.e2eeKey })),
+      members: this.room.roster((id) => this.find(id)),
+      audit: this.audit.list(),
+    };
+  }
+
+  /** The one lookup: a member record by id. */
+  protected find(id: string | undefined): SessionMember | undefined {
+    return findMember(this.state, id);
+  }
+
+  /** The sender's own record, in the circle (the gateway has checked it; a silenced or stale one is NOT_FOUND). */
+  protected seated(id: string): SessionMember {
+    const m = this.find(id);
+    if (m?.standing.kind !== 'admitted') throw new HearthError(ErrorCode.NOT_FOUND, 'no such member');
+    return m;
+  }
+
+  protected circle(): SessionMember[] {
+    return this.state.members.filter((m) => m.standing.kind === 'admitted');
+  }
+
+  /** Runs the membership machine: the new state, or the refusal thrown as the code it names. */
+  protected step(event: MembershipEvent<Link>): Effect[] {
+    const r = membershipReducer(this.state, event);
+    if (r.refused) throw new HearthError(r.refused, r.detail);
+    this.state = r.state;
+    return r.effects;
+  }
+
+  /**
+   * Performs the machine's effects in order, through the ports. Returns the snapshot of each member it seated (an
+   * arrival returns it in the ack, an admission sends it), after telling each how the floor stands.
+   */
+  protected async perform(effects: Effect[]): Promise<Map<string, RoomSnapshot>> {
+    const names = new Map(effects.flatMap((e) => ('member' in e ? [[e.member.id, e.member.link.displayName] as const] : [])));
+    const seated = new Map<string, RoomSnapshot>();
+    for (const e of effects) {
+      if (e.type === 'moved') {
+        if (e.from?.kind === 'admitted') this.room.leave(e.member.id, e.member.link.revocation);
+        if (e.to?.kind === 'admitted') seated.set(e.member.id, await this.seat(e.member));
+      } else await this.performOne(e, names);
+    }
+    for (const id of seated.keys()) this.find(id)?.link.outbox.send('turn.state', this.floor.view());
+    return seated;
+  }
+
+  /** Records an action in the audit log (names, never ids) and refreshes the panel. */
+  protected record(actorId: string, action: string, targetName?: string): void {
+    const actor = this.find(actorId);
+    if (actor) this.audit.record({ displayName: actor.link.displayName, role: actor.role }, action, targetName);
+    this.pushRoster();
+  }
+
+  private async performOne(e: Exclude<Effect, { type: 'moved' }>, names: ReadonlyMap<string, string>): Promise<void> {
+    switch (e.type) {
+      case 'replaced':
+        return e.previous.outbox.close(ErrorCode.REPLACED);
+      case 'close':
+        return e.member.link.outbox.close(e.code, e.note);
+      case 'useInvite':
+        return this.invites.record(e.inviteId, e.deviceId);
+      case 'releaseInvite':
+        return this.invites.release(e.inviteId, e.deviceId);
+      case 'banned':
+        return this.signed.forget(e.member.deviceId);
+      case 'floor':
+        return void (await this.floor.apply({ type: e.change, id: e.id }));
+      case 'pauseMic':
+        return this.withMember(e.id, (m) => this.room.pauseMic(m));
+      case 'closeCamera':
+        return this.withMember(e.id, (m) => this.room.closeCamera(m));
+      case 'locks':
+        return this.find(e.id)?.link.outbox.send('self.updated', { micLocked: e.micLocked, cameraLocked: e.cameraLocked, askedToUnmute: e.askedToUnmute });
+      case 'audit':
+        return this.record(e.actor, e.action, e.target === undefined ? undefined : names.get(e.target) ?? this.find(e.target)?.link.displayName);
+      case 'roster':
+        return this.pushRoster();
+      case 'ended':
+        this.floor.close();
+        this.room.close();
+        return this.onEnded();
+    }
+  }
+
+  private async withMember(id: string, act: (m: SessionMember) => unknown): Promise<void> {
+    const m = this.find(id);
+    if (m) await act(m);
+  }
+
+  /** Into the circle: the others are told, the media port makes room, its certificate is kept for a reload. */
+  private async seat(m: SessionMember): Promise<RoomSnapshot> {
+    if (m.link.certificate) this.signed.remember(m.deviceId, m.publicKey, m.link.certificate);
+    const joined = this.room.join(peerCard(m), m.link);
+    // Facilitators are always heard: one who sits down while the floor is held must be forwarded too.
+    if (isModerator(m.role) && this.speakers !== 'all') await this.applyAudible(this.speakers);
+    return { ...joined, keyEpoch: this.keys.keyEpoch, revocations: this.signed.revocations() };
+  }
+
+  /** Forwards audio from these members and every facilitator in the circle, or from everyone. */
+  private async applyAudible(speakers: 'all' | readonly string[]): Promise<void> {
+    this.speakers = speakers;
+    if (speakers === 'all') return this.room.setAudible('all');
+    const audible = new Set(speakers);
+    for (const m of this.circle()) if (isModerator(m.role)) audible.add(m.id);
+    await this.room.setAudible(audible);
+  }
+
+  /** Coalesces the many changes of one command into one roster push to the moderators. */
+  protected pushRoster(): void {
+    if (this.rosterQueued) return;
+    this.rosterQueued = true;
+    queueMicrotask(() => {
+      this.rosterQueued = false;
+      if (this.state.ended) return;
+      const roster = this.roster();
+      for (const m of this.circle()) if (isModerator(m.role)) m.link.outbox.send('facilitator.roster', roster);
+    });
+  }
+}

@@ -1,0 +1,41 @@
+import type { E2eeKey, EventOf, Member, PeerInfo, ProducerInfo, RosterMember } from '@hearth/shared';
+import type { PeerOutbox } from './ports.js';
+
+export type Quality = RosterMember['quality'];
+
+/**
+ * The server's half of a member record: how to reach this person and what they send. The membership machine
+ * (shared/src/domain/membership.ts) carries it untouched beside role, device, key, standing and locks, so a person
+ * is one record (`SessionMember`) and one lookup. A new connection (a reload) brings a new link.
+ */
+export interface Link {
+  readonly displayName: string;
+  readonly e2eeKey: E2eeKey;
+  readonly outbox: PeerOutbox;
+  /** A certificate of this member's key that verified with the session signing key. */
+  certificate?: string;
+  /** What the member sends into the circle (while admitted). */
+  readonly producers: Map<string, ProducerInfo>;
+  quality: Quality;
+  /** The facilitator's signed revocation of this key, once removed: it goes out with `peer.left`. */
+  revocation?: string;
+}
+
+export type SessionMember = Member<Link>;
+
+export function newLink(displayName: string, e2eeKey: E2eeKey, outbox: PeerOutbox, certificate: string | undefined): Link {
+  return { displayName, e2eeKey, outbox, producers: new Map(), quality: 'unknown', ...(certificate ? { certificate } : {}) };
+}
+
+/** The arrival number of a member holding a seat; 0 while waiting. */
+export function seqOf(m: SessionMember): number {
+  return m.standing.kind === 'waiting' ? 0 : m.standing.seq;
+}
+
+/** How the others see a member (producers are the room's to add). */
+export function peerCard(m: SessionMember): Omit<PeerInfo, 'producers'> {
+  const { displayName, e2eeKey, certificate } = m.link;
+  return { id: m.id, displayName, role: m.role, seq: seqOf(m), e2eeKey, ...(certificate ? { certificate } : {}) };
+}
+
+export type Envelope = EventOf<'e2ee.key'> & { to: string };
