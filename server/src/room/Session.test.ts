@@ -164,7 +164,7 @@ describe('SessionRegistry', () => {
     const claims = { sessionId: session.id, role: 'facilitator' as const, inviteId: 'inv', maxUses: 5, expiresAt: new Date() };
     const fay = await session.run(() => session.arrive({ claims, displayName: 'Fay', deviceId: 'd', e2eeKey: KEY(1), outbox }));
     const producing = session.run(() => session.produce(fay.selfId, { transportId: 't', kind: 'audio', source: 'mic', rtpParameters: { codecs: [] } }));
-    const ending = registry.closeAll();
+    const ending = registry.end(session, ErrorCode.SESSION_LOST);
     await Promise.resolve();
     expect(outbox.closed).toBeUndefined();
     release();

@@ -52,10 +52,12 @@ export class SessionRegistry {
     this.sessions.delete(session.id);
   }
 
-  /** Sessions whose media lived on a dead worker end; members are told and can be invited again. */
-  async endSessionsOnWorker(workerIndex: number): Promise<void> {
-    const lost = [...this.sessions.values()].filter((s) => s.room.media.workerIndex === workerIndex);
-    await Promise.all(lost.map((s) => this.end(s, ErrorCode.SESSION_LOST)));
+  /**
+   * Sessions whose media lived on a dead worker end (SESSION_LOST); members are told and can be invited again.
+   * Each end waits its turn in its session's queue; `end()` is the one to await.
+   */
+  endSessionsOnWorker(workerIndex: number): void {
+    for (const s of this.list()) if (s.room.media.workerIndex === workerIndex) void this.end(s, ErrorCode.SESSION_LOST);
   }
 
   list(): Session[] {
@@ -63,9 +65,9 @@ export class SessionRegistry {
   }
 
   /** Shutdown: every session ends (SESSION_LOST), each in its own queue. */
-  async closeAll(): Promise<void> {
+  closeAll(): void {
     clearInterval(this.sweeper);
-    await Promise.all([...this.sessions.values()].map((s) => this.end(s, ErrorCode.SESSION_LOST)));
+    for (const s of this.list()) void this.end(s, ErrorCode.SESSION_LOST);
   }
 
   private sweep(): void {
