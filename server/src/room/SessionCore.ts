@@ -134,6 +134,8 @@ export abstract class SessionCore {
     const names = new Map(effects.flatMap((e) => ('member' in e ? [[e.member.id, e.member.link.displayName] as const] : [])));
     const seated = new Map<string, RoomSnapshot>();
     for (const e of effects) {
+      // Only `admitted` sits in the circle's media; a standing the next issues add (away, notPrivate, sideRoom)
+      // keeps its seat in the machine and gets its own media rule here.
       if (e.type === 'moved') {
         if (e.from?.kind === 'admitted') this.room.leave(e.member.id, e.member.link.revocation);
         if (e.to?.kind === 'admitted') seated.set(e.member.id, await this.seat(e.member));

@@ -157,12 +157,14 @@ class Step<L> {
   }
 
   /** Moves a member to a standing (or out), announcing it; a seat gets the next arrival number. */
-  move(before: Member<L> | undefined, after: Member<L> | null, id: string): void {
+  move(before: Member<L> | undefined, after: Member<L> | null): void {
+    const member = after ?? before;
+    if (!member) return;
     if (after) this.put(after);
-    else this.drop(id);
+    else this.drop(member.id);
     const from = before?.standing ?? null;
     const to = after?.standing ?? null;
-    if (!sameStanding(from, to)) this.effects.push({ type: 'moved', member: after ?? before!, from, to });
+    if (!sameStanding(from, to)) this.effects.push({ type: 'moved', member, from, to });
     if (after?.standing.kind === 'admitted') {
       this.state = { ...this.state, admittedDevices: { ...this.state.admittedDevices, [after.deviceId]: after.publicKey } };
     }
@@ -214,7 +216,7 @@ function arrive<L>(s: MembershipState<L>, e: Extract<MembershipEvent<L>, { type:
   };
   // A replaced connection leaves first, so the floor keeps (and gives back) its place in the queue.
   step.drop(e.id);
-  step.move(previous, member, e.id);
+  step.move(previous, member);
   if (previous?.standing.kind === 'admitted' && takesTurns(previous)) step.emit({ type: 'floor', change: 'left', id: e.id });
   if (direct && takesTurns(member)) step.emit({ type: 'floor', change: 'joined', id: e.id });
   step.emit({ type: 'roster' });
@@ -235,7 +237,7 @@ const isRefusal = (x: object): x is { code: ErrorCode; detail?: string } => 'cod
 
 function admitOne<L>(step: Step<L>, actor: string, t: Member<L>): void {
   const member: Member<L> = { ...t, standing: step.seat() };
-  step.move(t, member, t.id);
+  step.move(t, member);
   if (takesTurns(member)) step.emit({ type: 'floor', change: 'joined', id: t.id });
   step.emit({ type: 'audit', actor, action: 'admitted', target: t.id }, { type: 'roster' });
 }
@@ -269,14 +271,14 @@ function turnAway<L>(s: MembershipState<L>, e: Targeted & { type: 'deny' | 'remo
   const step = new Step(s);
   const note = e.note ? { note: e.note } : {};
   if (e.type === 'deny') {
-    step.move(t, null, t.id);
+    step.move(t, null);
     step.emit({ type: 'close', member: t, code: ErrorCode.DENIED, ...note }, { type: 'audit', actor: e.actor, action: 'declined', target: t.id });
   } else {
     const { [t.deviceId]: _forgotten, ...admittedDevices } = s.admittedDevices;
     step.state = { ...step.state, admittedDevices, bannedDevices: [...s.bannedDevices, t.deviceId] };
     step.emit({ type: 'banned', member: t }, { type: 'audit', actor: e.actor, action: 'removed', target: t.id });
     if (takesTurns(t)) step.emit({ type: 'floor', change: 'removed', id: t.id });
-    step.move(t, null, t.id);
+    step.move(t, null);
     step.emit({ type: 'close', member: t, code: ErrorCode.REMOVED, ...note });
   }
   step.emit({ type: 'roster' });
@@ -291,7 +293,7 @@ function leave<L>(s: MembershipState<L>, e: { id: string }): MembershipResult<L>
   if (m.standing.kind === 'waiting' && s.admittedDevices[m.deviceId] === undefined) {
     step.emit({ type: 'releaseInvite', inviteId: m.inviteId, deviceId: m.deviceId });
   }
-  step.move(m, null, m.id);
+  step.move(m, null);
   if (m.standing.kind === 'admitted' && takesTurns(m)) step.emit({ type: 'floor', change: 'left', id: m.id });
   step.emit({ type: 'roster' });
   return step.done();
