@@ -168,6 +168,7 @@ describe('removal and ending', () => {
     await send(fay());
     const inv = await fay().ok('facilitator.createInvite', { role: 'cofacilitator', maxUses: 1, ttlMinutes: 5 });
     const cora = await circle.waiting('Cora', { token: inv.token });
+    await fay().waitFor('facilitator.roster', (r) => r.members.some((m) => m.id === cora.selfId));
     const before = { media: await server.media.totals(), paused: await paused(), events: fay().events.length };
     const target = { peerId: circle.facilitator.selfId };
     for (const action of ['facilitator.mute', 'facilitator.askUnmute', 'facilitator.stopCamera', 'facilitator.allowCamera', 'facilitator.remove', 'facilitator.deny'] as const) {
