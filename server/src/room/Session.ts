@@ -1,6 +1,6 @@
 import {
-  ErrorCode, HearthError, ROLES_BY_KIND, mayInvite, type ClientRequestName, type E2eeKey, type MembershipEffect, type RequestOf, type ResponseOf, type Role,
-  type RoomSnapshot,
+  ErrorCode, HearthError, ROLES_BY_KIND, mayInvite, type ClientRequestName, type E2eeKey, type MembershipEffect, type RequestOf,
+  type ResponseOf, type Role, type RoomSnapshot,
 } from '@hearth/shared';
 import { memberIdFor } from '@hearth/shared/crypto';
 import type { InviteClaims, TokenService } from '../auth/TokenService.js';

@@ -170,10 +170,15 @@ export abstract class SessionCore {
         return this.withMember(e.id, (m) => this.room.pauseMic(m));
       case 'closeCamera':
         return this.withMember(e.id, (m) => this.room.closeCamera(m));
-      case 'locks':
-        return this.find(e.id)?.link.outbox.send('self.updated', { micLocked: e.micLocked, cameraLocked: e.cameraLocked, askedToUnmute: e.askedToUnmute });
-      case 'audit':
-        return this.record(e.actor, e.action, e.target === undefined ? undefined : names.get(e.target) ?? this.find(e.target)?.link.displayName);
+      case 'locks': {
+        const { micLocked, cameraLocked, askedToUnmute } = e;
+        return this.find(e.id)?.link.outbox.send('self.updated', { micLocked, cameraLocked, askedToUnmute });
+      }
+      case 'audit': {
+        // A target who was just turned away is no longer in the state: its name comes with the effects.
+        const target = e.target === undefined ? undefined : names.get(e.target) ?? this.find(e.target)?.link.displayName;
+        return this.record(e.actor, e.action, target);
+      }
       case 'roster':
         return this.pushRoster();
       case 'ended':

@@ -272,7 +272,8 @@ function turnAway<L>(s: MembershipState<L>, e: Targeted & { type: 'deny' | 'remo
   const note = e.note ? { note: e.note } : {};
   if (e.type === 'deny') {
     step.move(t, null);
-    step.emit({ type: 'close', member: t, code: ErrorCode.DENIED, ...note }, { type: 'audit', actor: e.actor, action: 'declined', target: t.id });
+    step.emit({ type: 'close', member: t, code: ErrorCode.DENIED, ...note });
+    step.emit({ type: 'audit', actor: e.actor, action: 'declined', target: t.id });
   } else {
     const { [t.deviceId]: _forgotten, ...admittedDevices } = s.admittedDevices;
     step.state = { ...step.state, admittedDevices, bannedDevices: [...s.bannedDevices, t.deviceId] };
