@@ -1,4 +1,4 @@
-import type { EventOf, ErrorCode, MediaKind, MediaSource, ServerEventName } from '@hearth/shared';
+import type { EventOf, ErrorCode, MediaKind, MediaSource, ResponseOf, ServerEventName } from '@hearth/shared';
 
 /** What Room needs from the media module (implemented by media/MediaRoom with mediasoup). */
 export interface RoomMedia {
@@ -32,22 +32,11 @@ export interface MediaDump {
   pausedProducers: string[];
 }
 
-export interface TransportParams {
-  id: string;
-  iceParameters: Record<string, unknown>;
-  iceCandidates: Record<string, unknown>[];
-  dtlsParameters: Record<string, unknown>;
-}
+/** What a member needs to set up its side of a transport: the protocol's answer to `media.createTransport`. */
+export type TransportParams = ResponseOf<'media.createTransport'>;
 
-export interface ConsumeResult {
-  consumerId: string;
-  producerId: string;
-  peerId: string;
-  kind: MediaKind;
-  source: MediaSource;
-  rtpParameters: Record<string, unknown>;
-  producerPaused: boolean;
-}
+/** A consumer made for a member: the protocol's answer to `media.consume`. */
+export type ConsumeResult = ResponseOf<'media.consume'>;
 
 /** Things the media module reports back to its room. */
 export interface MediaEvents {
