@@ -57,20 +57,8 @@ export function registerSessionRoutes(fastify: FastifyInstance, o: SessionRoutes
       const signingKey = signingKeyBytes(req.body.signingKey);
       if (!signingKey) return refuse(reply, 400, ErrorCode.BAD_MESSAGE);
       const session = await o.sessions.create(req.body.title.trim(), kind, signingKey);
-      const ttlSeconds = o.inviteTtlMinutes * 60;
-      const facilitator = await o.tokens.issueInvite({
-        sessionId: session.id, role: kind === 'peer' ? 'secretary' : 'facilitator', maxUses: 3, ttlSeconds,
-      });
-      const member = await o.tokens.issueInvite({ sessionId: session.id, role: 'member', maxUses: o.maxPeers, ttlSeconds });
-      session.invites.issue(facilitator.inviteId);
-      session.invites.issue(member.inviteId);
-      const created: CreateSessionResponse = {
-        ok: true,
-        sessionId: session.id,
-        path: `/s/${session.id}`,
-        facilitator: { token: facilitator.token, inviteId: facilitator.inviteId, expiresAt: facilitator.expiresAt.toISOString() },
-        member: { token: member.token, inviteId: member.inviteId, expiresAt: member.expiresAt.toISOString() },
-      };
+      const invites = await session.openingInvites(o.tokens, { ttlSeconds: o.inviteTtlMinutes * 60, memberUses: o.maxPeers });
+      const created: CreateSessionResponse = { ok: true, sessionId: session.id, path: `/s/${session.id}`, ...invites };
       return reply.code(201).send(created);
     },
   );

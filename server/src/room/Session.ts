@@ -1,4 +1,5 @@
 import {
+  type InviteGrant,
   ErrorCode, HearthError, ROLES_BY_KIND, mayInvite, type ClientRequestName, type E2eeKey, type MembershipEffect, type RequestOf,
   type ResponseOf, type Role, type RoomSnapshot,
 } from '@hearth/shared';
@@ -30,6 +31,8 @@ export interface ArrivalResult {
 
 /** What a session needs to make invites (the token service). */
 export type InviteIssuer = Pick<TokenService, 'issueInvite'>;
+/** An invite as the HTTP API hands it out. */
+export type IssuedInvite = InviteGrant;
 
 type Req<K extends ClientRequestName> = RequestOf<K>;
 type Res<K extends ClientRequestName> = Promise<ResponseOf<K>>;
@@ -160,6 +163,17 @@ export class Session extends SessionCore {
     this.invites.issue(invite.inviteId);
     this.record(actorId, `created a ${r.role} invite`);
     return { token: invite.token, inviteId: invite.inviteId, expiresAt: invite.expiresAt.toISOString() };
+  }
+
+  /** The two invites a session starts with (the facilitator's or secretary's, and the members'), in its queue. */
+  openingInvites(issuer: InviteIssuer, o: { ttlSeconds: number; memberUses: number }): Promise<{ facilitator: IssuedInvite; member: IssuedInvite }> {
+    return this.run(async () => {
+      const lead = await issuer.issueInvite({ sessionId: this.id, role: this.kind === 'peer' ? 'secretary' : 'facilitator', maxUses: 3, ttlSeconds: o.ttlSeconds });
+      const member = await issuer.issueInvite({ sessionId: this.id, role: 'member', maxUses: o.memberUses, ttlSeconds: o.ttlSeconds });
+      for (const i of [lead, member]) this.invites.issue(i.inviteId);
+      const grant = (i: typeof lead): IssuedInvite => ({ token: i.token, inviteId: i.inviteId, expiresAt: i.expiresAt.toISOString() });
+      return { facilitator: grant(lead), member: grant(member) };
+    });
   }
 
   async revokeInvite(actorId: string, r: Req<'facilitator.revokeInvite'>): Res<'facilitator.revokeInvite'> {
