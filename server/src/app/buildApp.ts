@@ -11,7 +11,6 @@ import { MediaRoom } from '../media/MediaRoom.js';
 import { randomBytes } from 'node:crypto';
 import { TokenService } from '../auth/TokenService.js';
 import { SessionRegistry } from '../room/SessionRegistry.js';
-import type { SessionHooks } from '../room/Session.js';
 import type { RoomMedia, RoomMediaFactory } from '../room/ports.js';
 import { registerSessionRoutes } from './sessionRoutes.js';
 import { attachGateway, sameOriginOnly, type GatewayOptions } from '../signaling/gateway.js';
@@ -32,8 +31,6 @@ export interface BuildOptions {
   rateLimit?: GatewayOptions['rateLimit'];
   /** Where log lines go (tests read them to check that nothing private is logged). Default: stdout. */
   logStream?: NodeJS.WritableStream;
-  /** Test hooks that make this server behave maliciously. Never set outside tests. */
-  hooks?: SessionHooks;
   /**
    * Makes each session's media instead of mediasoup (tests: an in-memory port). When set, no worker is started:
    * /healthz reports 0 workers and no worker can die.
@@ -64,7 +61,6 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     maxPeers: config.sessions.maxPeers,
     maxWaiting: config.sessions.maxWaiting ?? config.sessions.maxPeers,
     idleMs: config.sessions.idleMinutes * 60_000,
-    hooks: opts.hooks,
   });
   workers.onWorkerDied((slot) => sessions.endSessionsOnWorker(slot.index));
 

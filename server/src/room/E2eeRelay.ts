@@ -1,7 +1,6 @@
 import { ErrorCode, HearthError, isModerator, pickLeader, type RequestOf } from '@hearth/shared';
 import { seqOf, type SessionMember } from './member.js';
 import type { Room } from './Room.js';
-import type { TestHooks } from './testHooks.js';
 
 /**
  * The encrypted traffic of one session: key envelopes, acknowledgements, chat and private notes. The server relays
@@ -17,7 +16,6 @@ export class E2eeRelay {
     /** Everyone admitted to the circle, in arrival order. */
     private readonly circle: () => SessionMember[],
     private readonly room: Room,
-    private readonly hooks: TestHooks,
   ) {}
 
   /** The newest key epoch handed out (the server sees epoch numbers, never keys). */
@@ -39,8 +37,7 @@ export class E2eeRelay {
     for (const e of req.envelopes) {
       const to = this.find(e.to);
       if (!to || to.id === fromId || to.standing.kind !== 'admitted') continue;
-      const { to: dest, ...event } = this.hooks.envelope({ from: fromId, to: e.to, epoch: req.epoch, nonce: e.nonce, box: e.box });
-      if (this.room.sendTo(dest, 'e2ee.key', event)) delivered++;
+      if (this.room.sendTo(e.to, 'e2ee.key', { from: fromId, epoch: req.epoch, nonce: e.nonce, box: e.box })) delivered++;
     }
     return delivered;
   }

@@ -45,18 +45,6 @@ export class Room {
     this.onChange();
   }
 
-  /**
-   * TEST HOOK ONLY (a malicious server): tell everyone else that `peerId` left, but keep its media flowing and
-   * its socket open, so tests can show that end-to-end encryption alone locks a removed member out. `unannounced`:
-   * tell nobody, and send a `peer.left` for someone who does not exist instead (forged ordering).
-   */
-  leaveButKeepForwarding(peerId: string, revocation?: string, unannounced = false): void {
-    if (!this.seated.has(peerId)) return;
-    // It stays seated here (still sent the circle's broadcasts), though the session no longer counts it.
-    if (unannounced) this.broadcast(peerId, 'peer.left', { peerId: 'nobody-who-was-here' });
-    else this.broadcast(peerId, 'peer.left', revocation ? { peerId, revocation } : { peerId });
-  }
-
   /** Sends to one member in the circle; false if they are not in it. */
   sendTo<K extends ServerEventName>(peerId: string, event: K, payload: EventOf<K>): boolean {
     const s = this.seated.get(peerId);

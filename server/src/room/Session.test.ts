@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, type EventOf, type Role, type ServerEventName } from '@hearth/shared';
 import { sodiumReady } from '@hearth/shared/crypto';
 import type { MediaEvents, PeerOutbox, RoomMedia } from './ports.js';
-import { Session, type SessionHooks } from './Session.js';
+import { Session } from './Session.js';
 import { SessionRegistry } from './SessionRegistry.js';
 
 // The Session without a worker: a few lines of media stub that only record what they are asked (tests/support has
@@ -48,9 +48,9 @@ class Outbox implements PeerOutbox {
 
 const KEY = (n: number) => ({ publicKey: `${'A'.repeat(42)}${n}`, binding: 'B'.repeat(43) });
 
-function open(hooks: SessionHooks = {}, calls: Call[] = []) {
+function open(calls: Call[] = []) {
   const session = new Session(
-    { id: 'session-1', title: 'Group', kind: 'clinical', signingKey: new Uint8Array(32) }, stubMedia(calls), { maxPeers: 10, maxWaiting: 10 }, hooks,
+    { id: 'session-1', title: 'Group', kind: 'clinical', signingKey: new Uint8Array(32) }, stubMedia(calls), { maxPeers: 10, maxWaiting: 10 },
   );
   /** Someone arriving with their own device and connection; members wait unless `admitBy` lets them in. */
   async function arrive(name: string, role: Role = 'member', opts: { device?: string; admitBy?: string; key?: number } = {}) {
@@ -140,16 +140,16 @@ describe('Session', () => {
     expect(session.roster()).toEqual(before);
   });
 
-  it('silent removal (a test hook) tells the others but keeps the removed member connected and forwarded', async () => {
+  it('removal tells the others (with the revocation), closes the removed member and cuts their media', async () => {
     const calls: Call[] = [];
-    const { session, arrive } = open({ silentRemoval: true }, calls);
+    const { session, arrive } = open(calls);
     const fay = await arrive('Fay', 'facilitator');
     const ann = await arrive('Ann', 'member', { admitBy: fay.id });
     const cal = await arrive('Cal', 'member', { admitBy: fay.id });
     await session.run(() => session.remove(fay.id, { peerId: cal.id }));
     expect(ann.outbox.events('peer.left')).toEqual([{ peerId: cal.id }]);
-    expect(cal.outbox.closed).toBeUndefined();
-    expect(calls.filter((c) => c[0] === 'removePeer')).toEqual([]);
+    expect(cal.outbox.closed).toEqual({ code: 'REMOVED' });
+    expect(calls.filter((c) => c[0] === 'removePeer')).toEqual([['removePeer', cal.id]]);
     expect(session.standingOf(cal.id)).toBe('outside');
   });
 });

@@ -9,7 +9,6 @@ import { newLink, type Link } from './member.js';
 import type { PeerOutbox } from './ports.js';
 import { SessionCore } from './SessionCore.js';
 
-export type { SessionHooks } from './testHooks.js';
 export type { SessionLimits } from './SessionCore.js';
 
 export interface Arrival {
@@ -53,7 +52,7 @@ export class Session extends SessionCore {
   // ── arrivals and departures ──
 
   async arrive(a: Arrival): Promise<ArrivalResult> {
-    const role = this.hooks.role(a.displayName, a.claims.role);
+    const role = a.claims.role;
     const id = memberIdFor(this.id, a.deviceId);
     const key = a.e2eeKey;
     const certificate = this.signed.verified(id, role, key, a.certificate)
@@ -140,16 +139,10 @@ export class Session extends SessionCore {
 
   /** Out, told why, and kept out: this device is banned, and a valid revocation of its key goes to everyone. */
   async remove(actorId: string, r: Req<'facilitator.remove'>): Res<'facilitator.remove'> {
-    let effects = this.step({ type: 'remove', actor: actorId, target: r.peerId, note: noteOf(r.message), now: Date.now() });
+    const effects = this.step({ type: 'remove', actor: actorId, target: r.peerId, note: noteOf(r.message), now: Date.now() });
     const banned = effects.find((e): e is Extract<MembershipEffect<Link>, { type: 'banned' }> => e.type === 'banned');
     const target = banned!.member;
     target.link.revocation = this.signed.revoke(target.id, target.publicKey, r.revocation);
-    const silent = this.hooks.removal();
-    if (silent !== 'honest' && target.standing.kind === 'admitted') {
-      // TEST HOOK ONLY: the others are told (or not), the removed member is neither closed nor cut off from media.
-      this.room.leaveButKeepForwarding(target.id, target.link.revocation, silent === 'unannounced');
-      effects = effects.filter((e) => e.type !== 'moved' && e.type !== 'close');
-    }
     await this.perform(effects);
     return done;
   }

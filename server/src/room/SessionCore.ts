@@ -10,7 +10,6 @@ import type { RoomMedia } from './ports.js';
 import { Room } from './Room.js';
 import { SerialQueue } from './SerialQueue.js';
 import { SignedMembership } from './SignedMembership.js';
-import { TestHooks, type SessionHooks } from './testHooks.js';
 import { TurnFloor } from './TurnFloor.js';
 
 export interface SessionLimits {
@@ -50,21 +49,19 @@ export abstract class SessionCore {
   protected readonly signed: SignedMembership;
   /** Key envelopes, acks, chat and notes; and who the key leader is. */
   protected readonly keys: E2eeRelay;
-  protected readonly hooks: TestHooks;
   private readonly queue = new SerialQueue();
   private speakers: 'all' | readonly string[] = 'all';
   private rosterQueued = false;
 
-  constructor(info: SessionInfo, media: RoomMedia, limits: SessionLimits, hooks: SessionHooks = {}) {
+  constructor(info: SessionInfo, media: RoomMedia, limits: SessionLimits) {
     this.id = info.id;
     this.title = info.title;
     this.kind = info.kind;
     this.state = initialMembership<Link>(info.kind, limits);
     this.signed = new SignedMembership(info.id, info.signingKey);
-    this.hooks = new TestHooks(hooks);
     this.room = new Room(media);
     this.room.onChange = () => this.pushRoster();
-    this.keys = new E2eeRelay((id) => this.find(id), () => this.circle(), this.room, this.hooks);
+    this.keys = new E2eeRelay((id) => this.find(id), () => this.circle(), this.room);
     this.floor = new TurnFloor(
       { announce: (view) => this.room.sendAll('turn.state', view), audible: (speakers) => this.applyAudible(speakers) },
       (task) => void this.run(task).catch(() => undefined),

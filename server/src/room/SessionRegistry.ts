@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, type SessionKind } from '@hearth/shared';
 import type { RoomMediaFactory } from './ports.js';
-import { Session, type SessionHooks } from './Session.js';
+import { Session } from './Session.js';
 
 export interface RegistryOptions {
   /** Most admitted members in one circle, and most waiting in one waiting room. */
@@ -9,8 +9,6 @@ export interface RegistryOptions {
   maxWaiting: number;
   /** A session nobody has touched for this long ends by itself (memory is all it has). */
   idleMs: number;
-  /** Test hooks only (see SessionHooks). */
-  hooks?: SessionHooks;
 }
 
 /** Every live session, in memory only. A restart ends them all. */
@@ -35,7 +33,7 @@ export class SessionRegistry {
       producerScore: (peerId, score) => void session?.run(() => session?.room.updateQuality(peerId, score)),
     });
     const limits = { maxPeers: this.opts.maxPeers, maxWaiting: this.opts.maxWaiting };
-    session = new Session({ id, title, kind, signingKey }, media, limits, this.opts.hooks);
+    session = new Session({ id, title, kind, signingKey }, media, limits);
     session.onEnded = () => this.sessions.delete(id);
     this.sessions.set(id, session);
     return session;
