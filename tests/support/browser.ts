@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-/** Debian's Chromium, never a downloaded browser. Flags from ../shared/BROWSER-TESTING.md. */
+/** Debian's Chromium, never a downloaded browser, with the flags measured to work headless on these machines. */
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

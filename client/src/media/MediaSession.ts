@@ -106,7 +106,7 @@ export class MediaSession {
       kind: res.kind,
       rtpParameters: res.rtpParameters as unknown as types.RtpParameters,
       // Set here, right after setRemoteDescription: a receiver transform set any later is silently ignored and
-      // ciphertext would reach the decoder (see shared/BROWSER-TESTING.md).
+      // ciphertext would reach the decoder (docs/e2ee.md, "Frame format"; the browser call test catches it).
       onRtpReceiver: (receiver) => {
         receiver.transform = this.keys.transform({ operation: 'decrypt', kind: res.kind, peerId: res.peerId });
       },

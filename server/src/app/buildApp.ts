@@ -85,7 +85,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   return { fastify, io, sessions, tokens, workers, config, adminKey };
 }
 
-/** Serves the built client; every group link (/g/<id>) gets the single-page app. */
+/** Serves the built client; every session link (/s/<id>) and the host page get the single-page app. */
 function registerClient(fastify: FastifyInstance, clientDir: string): void {
   if (!clientDir) return;
   const index = path.join(clientDir, 'index.html');

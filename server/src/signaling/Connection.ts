@@ -4,7 +4,7 @@ import type { Session } from '../room/Session.js';
 /** Server-side state of one socket. Identity and role come from here (set from a verified invite), never from a payload. */
 export class Connection {
   session: Session | undefined;
-  participantId: string | undefined;
+  memberId: string | undefined;
   role: Role | undefined;
   /**
    * Set synchronously when a `session.join` starts and kept while it holds a seat: a second join on the same socket
@@ -13,18 +13,18 @@ export class Connection {
   joining = false;
 
   get standing(): Standing {
-    return this.session ? this.session.standingOf(this.participantId) : 'outside';
+    return this.session ? this.session.standingOf(this.memberId) : 'outside';
   }
 
   /** The session and own id, for handlers the gateway has already authorized. */
   seat(): { session: Session; selfId: string } {
-    if (!this.session || !this.participantId) throw new Error('seat() outside a session');
-    return { session: this.session, selfId: this.participantId };
+    if (!this.session || !this.memberId) throw new Error('seat() outside a session');
+    return { session: this.session, selfId: this.memberId };
   }
 
   clear(): void {
     this.session = undefined;
-    this.participantId = undefined;
+    this.memberId = undefined;
     this.role = undefined;
     this.joining = false;
   }

@@ -72,7 +72,7 @@ function serve(socket: HearthSocket, opts: GatewayOptions): void {
       setTimeout(() => socket.disconnect(true), 50).unref();
     },
   };
-  const outbox = opts.decorateOutbox ? opts.decorateOutbox(socketOutbox, () => conn.participantId) : socketOutbox;
+  const outbox = opts.decorateOutbox ? opts.decorateOutbox(socketOutbox, () => conn.memberId) : socketOutbox;
   const ctx: HandlerContext = {
     conn, sessions: opts.sessions, tokens: opts.tokens, outbox, log: opts.log, isConnected: () => socket.connected,
   };

@@ -3,7 +3,7 @@ import sodium from 'libsodium-wrappers';
 /**
  * Identity keys and key envelopes (libsodium).
  *
- * - Each participant makes an ephemeral X25519 key pair per visit.
+ * - Each member makes an X25519 key pair for the session (kept in the tab, so a reload keeps it).
  * - Binding: tag = HMAC-SHA-512-256(key = BLAKE2b("hearth/bind/v1" | session secret), "hearth/key/v1" | session id | pk).
  *   The session secret lives only in the links' fragments, so a server without a link cannot present a key of its
  *   own that members accept.

@@ -227,7 +227,7 @@ function arrive<L>(s: MembershipState<L>, e: Extract<MembershipEvent<L>, { type:
 function target<L>(s: MembershipState<L>, e: Targeted): Member<L> | { code: ErrorCode; detail?: string } {
   if (e.actor === e.target) return { code: ErrorCode.INVALID_STATE, detail: 'not on yourself' };
   const t = findMember(s, e.target);
-  if (!t) return { code: ErrorCode.NOT_FOUND, detail: 'no such participant' };
+  if (!t) return { code: ErrorCode.NOT_FOUND, detail: 'no such member' };
   const actor = findMember(s, e.actor);
   if (!actor || !mayActOn(actor.role, t.role)) return { code: ErrorCode.NOT_ALLOWED };
   return t;

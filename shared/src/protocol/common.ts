@@ -79,7 +79,7 @@ export const B64 = (minLength: number, maxLength: number) =>
   Type.String({ minLength, maxLength, pattern: '^[A-Za-z0-9_-]+$' });
 
 /**
- * A participant's ephemeral X25519 public key and its binding to the session secret (see shared/src/crypto/keys.ts).
+ * A member's X25519 public key (one per session and tab) and its binding to the session secret (see shared/src/crypto/keys.ts).
  * The server relays it; it cannot make one that members accept without the link.
  */
 export const E2eeKey = Type.Object(

@@ -25,7 +25,7 @@ async function seatConnection(ctx: HandlerContext, req: RequestOf<'session.join'
   };
   const result = await session.run(() => session.arrive(arrival));
   ctx.conn.session = session;
-  ctx.conn.participantId = result.selfId;
+  ctx.conn.memberId = result.selfId;
   ctx.conn.role = result.role;
   if (!ctx.isConnected()) {
     // The socket dropped while we were joining; its disconnect handler saw no seat. Undo here.
@@ -42,8 +42,8 @@ export const leave: Handler<'session.leave'> = async (ctx) => {
 
 /** Leaves the connection's session, if any; used by `session.leave` and on disconnect. Idempotent. */
 export async function leaveSession(conn: Connection, outbox: PeerOutbox): Promise<void> {
-  const { session, participantId } = conn;
+  const { session, memberId } = conn;
   conn.clear();
-  if (!session || !participantId) return;
-  await session.run(() => session.depart(participantId, outbox));
+  if (!session || !memberId) return;
+  await session.run(() => session.depart(memberId, outbox));
 }
