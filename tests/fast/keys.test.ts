@@ -7,7 +7,7 @@ import { sleep, type FastServer } from '../support/server.js';
 // Group keys that hold in real groups: only the key leader (shared/src/domain/leader.ts, computed by the server
 // from the same roster the browsers see) may hand out a key, one epoch at a time; acknowledgements and
 // revocations reach the right people; certificates the server cannot verify are not passed on as if they were.
-// On the in-memory media port (keys need nothing of the SFU); real-worker sibling: tests/integration/keys.test.ts.
+// On the in-memory media port: keys need nothing of the SFU (issue 9: no real-worker twin).
 
 let server: FastServer;
 let circle: Circle;
@@ -191,3 +191,5 @@ describe('revocations', () => {
     expect(dee.room.revocations).toEqual([{ peerId: ann.selfId, publicKey: ann.key.wire.publicKey, revocation }]);
   });
 });
+
+// A malicious server seating a "facilitator" nobody admitted: tests/fast/malicious.test.ts.
