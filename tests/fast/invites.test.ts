@@ -2,8 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANY_KEY, Circle, closeCircle, createSession, newDeviceId, openFastCircle } from '../support/circle.js';
 import type { FastServer } from '../support/server.js';
 
-// Invites at the door, on the in-memory media port (they need nothing of the SFU). Real-worker sibling:
-// tests/integration/invites.test.ts.
+// Invites at the door, on the in-memory media port (they need nothing of the SFU; issue 9: logic runs here only).
 
 let server: FastServer;
 let circle: Circle;
@@ -92,6 +91,7 @@ describe('invite tokens at the door', () => {
     for (const inviteId of [other.member.inviteId, other.facilitator.inviteId, 'made-up-invite-id']) {
       expect(await circle.facilitator.bot.request('facilitator.revokeInvite', { inviteId })).toMatchObject({ ok: false, code: 'NOT_FOUND' });
     }
+    expect(server.app.sessions.get(other.sessionId)!.invites.isRevoked(other.member.inviteId)).toBe(false);
     expect(await tryJoin(other.member.token, other.sessionId)).toMatchObject({ ok: true });
     // The session's own invites, made at creation, can be.
     await circle.facilitator.bot.ok('facilitator.revokeInvite', { inviteId: circle.session.member.inviteId });
@@ -108,6 +108,7 @@ describe('invite tokens at the door', () => {
         const seen = circle.facilitator.bot.eventsOf('facilitator.roster').length;
         bot.close();
         await circle.facilitator.bot.waitFor('facilitator.roster', (r) => r.waiting.length === 0 && circle.facilitator.bot.eventsOf('facilitator.roster').length > seen);
+        expect(server.app.sessions.get(circle.session.sessionId)!.roster().waiting).toHaveLength(0);
       }
     }
     expect(await tryJoin(inv.token)).toMatchObject({ ok: true, data: { admitted: false } });
