@@ -9,7 +9,7 @@ import { Wiretap } from '../support/wiretap.js';
 // Generated from the permissions table: every safety action, attempted by every kind of actor, from a client
 // that bypasses the UI. A new action in MODERATION_ACTIONS is tested here without anyone writing a line.
 // On the in-memory media port, and read at the wire: a refused action sends nobody anything and changes no
-// media; an allowed one tells someone. Real-worker sibling (reading the session's state): integration/.
+// media or session state; an allowed one tells someone and changes the session (issue 9: no real-worker twin).
 
 type Actor = 'facilitator' | 'secretary' | 'cofacilitator' | 'member' | 'waiting member' | 'removed member' | 'unauthenticated';
 const ACTORS: Actor[] = ['facilitator', 'secretary', 'cofacilitator', 'member', 'waiting member', 'removed member', 'unauthenticated'];
@@ -105,12 +105,22 @@ function payload(action: ModerationAction, s: Scene): unknown {
   return table[action];
 }
 
-/** What the scene's people have been sent so far, and the session's media. */
+/** What the scene's people have been sent so far (at the wire), the session's media, and its state on the server. */
 async function fingerprint(s: Scene) {
+  const session = server.app.sessions.get(s.circle.session.sessionId);
   return {
     sent: tap.sent.filter((t) => t.to !== undefined && s.ids.has(t.to)).length,
     media: await server.media.totals(),
     paused: await server.media.pausedProducers(),
+    // Everything a safety action could change, read from the server itself.
+    state: session
+      ? {
+        ended: false,
+        roster: session.roster(),
+        revoked: session.invites.isRevoked(s.circle.session.member.inviteId),
+        turns: { ...session.floor.current, away: [] },
+      }
+      : { ended: true },
   };
 }
 
@@ -125,7 +135,9 @@ describe.each(ACTORS)('%s', (actor) => {
         const ack = await s.actor.raw(action, payload(action, s));
         if (allowed) {
           expect(ack, JSON.stringify(ack)).toMatchObject({ ok: true });
-          expect((await fingerprint(s)).sent, 'somebody is told').toBeGreaterThan(before.sent);
+          const after = await fingerprint(s);
+          expect(after.sent, 'somebody is told').toBeGreaterThan(before.sent);
+          expect({ state: after.state, paused: after.paused }, 'the session changed').not.toEqual({ state: before.state, paused: before.paused });
         } else {
           expect(ack).toMatchObject({ ok: false, code: REFUSAL[actor] });
           expect(await fingerprint(s)).toEqual(before);
