@@ -5,7 +5,7 @@ import { ANY_KEY, Circle, closeCircle, newDeviceId, openFastCircle } from '../su
 import { eventually, startFastServer, type FastServer } from '../support/server.js';
 
 // The door of a session on the in-memory media port: waiting room, admit / deny / admit everyone, lock, caps,
-// devices coming back, bans. Real-worker siblings: tests/integration/moderation.test.ts and room.test.ts.
+// devices coming back, bans. None of it needs the SFU (issue 9): there is no real-worker twin.
 
 let server: FastServer;
 let circle: Circle;
@@ -137,6 +137,7 @@ describe('caps', () => {
     for (let i = 0; i < 15; i++) await circle.waiting(`Wait ${i}`);
     f.bot.close();
     await eventually(() => !server.media.live()[0]!.members().includes(f.selfId), 3000, 'the facilitator dropped');
+    expect(server.app.sessions.get(circle.session.sessionId)!.size).toBe(15);
     await circle.waiting('Wait 15');
     const back = await circle.waiting('Fay', { token: circle.session.facilitator.token, deviceId: f.deviceId, key: f.key, selfSigned: 'facilitator' });
     expect(back.ack).toMatchObject({ selfId: f.selfId, role: 'facilitator', admitted: true });

@@ -1,51 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BOT_RTP, type Bot } from '../support/Bot.js';
-import { Circle } from '../support/circle.js';
-import { eventually, startFastServer, type FastServer } from '../support/server.js';
+import { BOT_RTP } from '../support/Bot.js';
+import { closeCircle, openFastCircle, type Circle } from '../support/circle.js';
+import { admit, readyToReceive, sendBoth } from '../support/media.js';
+import { eventually, type FastServer } from '../support/server.js';
 
 // The circle and its media signaling on the in-memory media port: snapshots, producers, consumers, leaving.
-// Real-worker sibling: tests/integration/room.test.ts (the door's tests are in fast/admission.test.ts).
+// The same media steps against real mediasoup objects: tests/integration/room.test.ts (the door's tests are in
+// fast/admission.test.ts).
 
 let server: FastServer;
 const mediaTotals = () => server.media.totals();
 let circle: Circle;
-const circles: Circle[] = [];
-
-/** A member admitted by the facilitator (Fay), with what the admission told them. */
-async function join(name: string, c?: Circle) {
-  const seat = await (c ?? circle).member(name);
-  return {
-    bot: seat.bot, selfId: seat.selfId, key: seat.key.wire, routerRtpCapabilities: seat.room.routerRtpCapabilities, peers: seat.room.peers,
-    self: seat.room.self,
-  };
-}
-
-async function openCircle() {
-  const c = await Circle.open(server);
-  circles.push(c);
-  return c;
-}
-
-async function sendBoth(bot: Bot) {
-  const t = await bot.ok('media.createTransport', { direction: 'send' });
-  const audio = await bot.ok('media.produce', { transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: BOT_RTP.audio });
-  const video = await bot.ok('media.produce', { transportId: t.id, kind: 'video', source: 'camera', rtpParameters: BOT_RTP.video });
-  return { transportId: t.id, audio: audio.producerId, video: video.producerId };
-}
-
-async function readyToReceive(bot: Bot, caps: Record<string, unknown>) {
-  await bot.ok('media.setRtpCapabilities', { rtpCapabilities: caps });
-  return bot.ok('media.createTransport', { direction: 'recv' });
-}
+const join = (name: string) => admit(circle, name);
 
 beforeEach(async () => {
-  server = await startFastServer();
-  circle = await openCircle();
+  ({ server, circle } = await openFastCircle());
 });
-afterEach(async () => {
-  for (const c of circles.splice(0)) c.close();
-  await server.close();
-});
+afterEach(() => closeCircle({ server, circle }));
 
 const fay = () => ({
   id: circle.facilitator.selfId, displayName: 'Fay', role: 'facilitator', seq: 1, e2eeKey: circle.facilitator.key.wire,
