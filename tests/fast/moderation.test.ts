@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BOT_RTP, type Bot } from '../support/Bot.js';
+import { BOT_RTP } from '../support/Bot.js';
 import { ANY_KEY, closeCircle, newDeviceId, openFastCircle, type Circle } from '../support/circle.js';
+import { send } from '../support/media.js';
 import { eventually, type FastServer } from '../support/server.js';
 
 // Safety actions on the in-memory media port (no worker): what the signaling layer decides and tells. The same
-// actions against real mediasoup are in tests/integration/moderation.test.ts.
+// actions against real mediasoup (paused and closed producers, transports) are in tests/integration/moderation.test.ts.
 
 let server: FastServer;
 let circle: Circle;
@@ -15,16 +16,6 @@ beforeEach(async () => {
   ({ server, circle } = await openFastCircle());
 });
 afterEach(() => closeCircle({ server, circle }));
-
-async function send(bot: Bot, sources: ('mic' | 'camera')[] = ['mic', 'camera']) {
-  const t = await bot.ok('media.createTransport', { direction: 'send' });
-  const ids: Record<string, string> = { transportId: t.id };
-  for (const source of sources) {
-    const kind = source === 'mic' ? 'audio' : 'video';
-    ids[source] = (await bot.ok('media.produce', { transportId: t.id, kind, source, rtpParameters: BOT_RTP[kind] })).producerId;
-  }
-  return ids as { transportId: string; mic?: string; camera?: string };
-}
 
 describe('enforced mute', () => {
   it('mute pauses the producer at the server and refuses self-unmute until a facilitator asks', async () => {
@@ -220,6 +211,7 @@ describe('privacy of the logs', () => {
     await send(ann.bot);
     await fay().ok('facilitator.mute', { peerId: ann.selfId });
     await fay().ok('facilitator.remove', { peerId: ann.selfId, message: 'Private note about Annabel' });
+    await ann.bot.request('facilitator.end', {}).catch(() => undefined);
     await fay().ok('facilitator.end', {});
     const log = lines.join('');
     expect(lines.length).toBeGreaterThan(0);
