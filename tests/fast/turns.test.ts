@@ -1,20 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BOT_RTP, type Bot } from '../support/Bot.js';
 import { closeCircle, openFastCircle, type Circle } from '../support/circle.js';
+import { mic } from '../support/media.js';
 import type { FastServer } from '../support/server.js';
 
 // Turn taking on the in-memory media port: who the server forwards (paused producers) and what everyone is told.
-// Real-worker sibling: tests/integration/turns.test.ts.
+// Who is heard, against real mediasoup's paused producers: tests/integration/turns.test.ts.
 
 let server: FastServer;
 let circle: Circle;
 const fay = () => circle.facilitator.bot;
 const paused = async () => (await server.media.pausedProducers()).sort();
-
-async function mic(bot: Bot): Promise<string> {
-  const t = await bot.ok('media.createTransport', { direction: 'send' });
-  return (await bot.ok('media.produce', { transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: BOT_RTP.audio })).producerId;
-}
 
 beforeEach(async () => {
   ({ server, circle } = await openFastCircle());
@@ -153,5 +148,6 @@ describe('turns', () => {
     expect(await ben.bot.waitFor('turn.reaction')).toEqual({ from: ann.selfId, reaction: 'understand' });
     expect(await fay().waitFor('turn.reaction')).toEqual({ from: ann.selfId, reaction: 'understand' });
     expect(ben.bot.eventsOf('turn.state').at(-1)?.holder).toBeNull();
+    expect(server.app.sessions.get(circle.session.sessionId)!.floor.current.holder).toBeNull();
   });
 });

@@ -1,16 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BOT_RTP, type Bot } from '../support/Bot.js';
 import { closeCircle, openCircle, type Circle } from '../support/circle.js';
+import { mic } from '../support/media.js';
 import { pausedProducers, type TestServer } from '../support/server.js';
+
+// Who is heard, as the real mediasoup worker holds it (paused producers). The turns themselves (go-around, drops,
+// removals, time limits, reactions) need no worker: tests/fast/turns.test.ts.
 
 let server: TestServer;
 let circle: Circle;
 const fay = () => circle.facilitator.bot;
-
-async function mic(bot: Bot): Promise<string> {
-  const t = await bot.ok('media.createTransport', { direction: 'send' });
-  return (await bot.ok('media.produce', { transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: BOT_RTP.audio })).producerId;
-}
 
 const paused = async () => (await pausedProducers(server.app)).sort();
 
@@ -67,44 +65,5 @@ describe('the server decides who is heard', () => {
     const bensMic = await mic(ben.bot);
     expect(await paused()).toEqual([bensMic]);
     expect(ben.bot.eventsOf('turn.state').at(-1)).toMatchObject({ mode: 'stick', holder: ann.selfId });
-  });
-
-  it('go-around: in arrival order; a pass moves to the next; facilitators can pass to and take back', async () => {
-    const ann = await circle.member('Ann');
-    const ben = await circle.member('Ben');
-    await fay().ok('facilitator.setTurnMode', { mode: 'goaround' });
-    const first = await ann.bot.waitFor('turn.state', (s) => s.mode === 'goaround');
-    expect(first).toMatchObject({ holder: ann.selfId, order: [ben.selfId] });
-    await ann.bot.ok('turn.pass', { turn: first.turn });
-    await ann.bot.waitFor('turn.state', (s) => s.holder === ben.selfId);
-    await fay().ok('facilitator.passStick', { peerId: ann.selfId });
-    await ben.bot.waitFor('turn.state', (s) => s.holder === ann.selfId);
-    await fay().ok('facilitator.takeStick', {});
-    await ben.bot.waitFor('turn.state', (s) => s.mode === 'goaround' && s.holder === null);
-    expect(await fay().request('facilitator.passStick', { peerId: circle.facilitator.selfId })).toMatchObject({ ok: false, code: 'NOT_FOUND' });
-  });
-
-  it('a holder who drops hands the stick on, and gets the front of the queue back on return', async () => {
-    const ann = await circle.member('Ann');
-    const ben = await circle.member('Ben');
-    const cal = await circle.member('Cal');
-    await fay().ok('facilitator.setTurnMode', { mode: 'stick' });
-    for (const m of [ann, ben, cal]) await m.bot.ok('turn.request', {});
-    ann.bot.close();
-    await ben.bot.waitFor('turn.state', (s) => s.holder === ben.selfId);
-    const back = await circle.waiting('Ann', { deviceId: ann.deviceId, key: ann.key });
-    expect(back.ack).toMatchObject({ selfId: ann.selfId, admitted: true });
-    const s = await ben.bot.waitFor('turn.state', (x) => x.queue[0] === ann.selfId);
-    expect(s.queue).toEqual([ann.selfId, cal.selfId]);
-  });
-
-  it('quiet reactions reach everyone, never take the floor, and are rate-limited per member', async () => {
-    const ann = await circle.member('Ann');
-    const ben = await circle.member('Ben');
-    await fay().ok('facilitator.setTurnMode', { mode: 'stick' });
-    await ann.bot.ok('turn.react', { reaction: 'understand' });
-    expect(await ann.bot.request('turn.react', { reaction: 'heart' })).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
-    expect(await ben.bot.waitFor('turn.reaction')).toEqual({ from: ann.selfId, reaction: 'understand' });
-    expect(server.app.sessions.list()[0]!.floor.current.holder).toBeNull();
   });
 });
