@@ -61,8 +61,3 @@ export function loadIdentity(sessionId: string, deviceId: string, link: LinkFrag
     wire: { publicKey: toB64(pair.publicKey), binding: toB64(bindPublicKey(link.secret, sessionId, pair.publicKey)) },
   };
 }
-
-/** Forgets this session's key (leaving for good). */
-export function forgetIdentity(sessionId: string): void {
-  sessionStorage.removeItem(STORE(sessionId));
-}

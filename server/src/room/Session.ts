@@ -111,9 +111,8 @@ export class Session extends SessionCore {
 
   // ── safety actions on someone in the circle ──
 
-  async mute(actorId: string, r: Req<'facilitator.mute'>): Res<'facilitator.mute'> {
-    await this.perform(this.step({ type: 'mute', actor: actorId, target: r.peerId, now: Date.now() }));
-    return done;
+  mute(actorId: string, r: Req<'facilitator.mute'>): Res<'facilitator.mute'> {
+    return this.onMember('mute', actorId, r.peerId);
   }
 
   async muteAll(actorId: string): Res<'facilitator.muteAll'> {
@@ -122,18 +121,21 @@ export class Session extends SessionCore {
     return { muted: effects.filter((e) => e.type === 'pauseMic').length };
   }
 
-  async askUnmute(actorId: string, r: Req<'facilitator.askUnmute'>): Res<'facilitator.askUnmute'> {
-    await this.perform(this.step({ type: 'askUnmute', actor: actorId, target: r.peerId, now: Date.now() }));
-    return done;
+  askUnmute(actorId: string, r: Req<'facilitator.askUnmute'>): Res<'facilitator.askUnmute'> {
+    return this.onMember('askUnmute', actorId, r.peerId);
   }
 
-  async stopCamera(actorId: string, r: Req<'facilitator.stopCamera'>): Res<'facilitator.stopCamera'> {
-    await this.perform(this.step({ type: 'stopCamera', actor: actorId, target: r.peerId, now: Date.now() }));
-    return done;
+  stopCamera(actorId: string, r: Req<'facilitator.stopCamera'>): Res<'facilitator.stopCamera'> {
+    return this.onMember('stopCamera', actorId, r.peerId);
   }
 
-  async allowCamera(actorId: string, r: Req<'facilitator.allowCamera'>): Res<'facilitator.allowCamera'> {
-    await this.perform(this.step({ type: 'allowCamera', actor: actorId, target: r.peerId, now: Date.now() }));
+  allowCamera(actorId: string, r: Req<'facilitator.allowCamera'>): Res<'facilitator.allowCamera'> {
+    return this.onMember('allowCamera', actorId, r.peerId);
+  }
+
+  /** The microphone and camera locks: one kind of event for the membership machine, one way to run it. */
+  private async onMember(type: 'mute' | 'askUnmute' | 'stopCamera' | 'allowCamera', actor: string, target: string): Promise<typeof done> {
+    await this.perform(this.step({ type, actor, target, now: Date.now() }));
     return done;
   }
 
