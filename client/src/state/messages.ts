@@ -22,6 +22,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   REMOVED: 'You were removed from this session by the facilitator.',
   DENIED: 'The facilitator could not let you in this time.',
   REPLACED: 'You opened this session in another tab or window, so it continues there.',
+  RESUME_EXPIRED: 'You were disconnected for too long, so your place was given up. You can join again.',
   LOCKED_BY_FACILITATOR: 'The facilitator has muted you. You can unmute when they invite you to.',
   INTERNAL: 'The server had a problem. Please try joining again.',
 };

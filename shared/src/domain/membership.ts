@@ -14,8 +14,8 @@ import { ROLES_BY_KIND, isModerator, mayActOn } from './permissions.js';
  */
 
 /**
- * Where a member stands. Today a member waits or is admitted; the other standings are the next issues' and belong
- * here, not in flags beside it: `away` (the link dropped; the seat is kept until `resumeBy`), `notPrivate` (in the
+ * Where a member stands: waiting, admitted, or `away` (the link dropped; the seat, arrival number, floor place and
+ * keys are kept until `resumeBy`). The next issues' standings belong here too, not in flags: `notPrivate` (in the
  * session but not in a private space, so out of the circle's media), `sideRoom` (stepped out with a facilitator).
  * Every standing but `waiting` holds a seat: it counts against the circle's cap and keeps its arrival number.
  */
@@ -80,8 +80,14 @@ export type MembershipEvent<L = unknown> =
   | ({ type: 'deny'; note?: string } & Targeted)
   | ({ type: 'remove'; note?: string } & Targeted)
   | { type: 'lock'; actor: string; locked: boolean; now: number }
-  /** The member's connection went (a leave, or a dropped link): the caller checks it was the current one. */
+  /** The member left (or a waiting member's link dropped): the caller checks it was the current connection. */
   | { type: 'leave'; id: string; now: number }
+  /** A seated member's link dropped without a goodbye: the seat, role, place and keys are kept until `resumeBy`. */
+  | { type: 'drop'; id: string; now: number; graceMs: number }
+  /** The member came back on a new connection with its resume token: the same seat, as if it never went. */
+  | { type: 'resume'; id: string; now: number; link: L }
+  /** The clock passed an away member's `resumeBy`: gone, as a leave (stale or early calls change nothing). */
+  | { type: 'expire'; id: string; now: number }
   | { type: 'end'; code: ErrorCode; now: number }
   | ({ type: 'mute' | 'askUnmute' | 'stopCamera' | 'allowCamera' } & Targeted)
   | { type: 'muteAll'; actor: string; now: number };
@@ -91,6 +97,10 @@ export type MembershipEffect<L = unknown> =
   | { type: 'moved'; member: Member<L>; from: MemberStanding | null; to: MemberStanding | null }
   /** The same member arrived again: their previous connection (this link) yields. */
   | { type: 'replaced'; id: string; previous: L }
+  /** A seated member's link dropped (away) or came back (present): the seat and its media stay. */
+  | { type: 'presence'; member: Member<L>; away: boolean }
+  /** Wake the caller at `at` to expire this away member (the machine has no timers). */
+  | { type: 'expireAt'; id: string; at: number }
   /** Tell the member why, with the facilitator's note if any, and close their connection. */
   | { type: 'close'; member: Member<L>; code: ErrorCode; note?: string }
   | { type: 'useInvite' | 'releaseInvite'; inviteId: string; deviceId: string }
@@ -217,7 +227,7 @@ function arrive<L>(s: MembershipState<L>, e: Extract<MembershipEvent<L>, { type:
   // A replaced connection leaves first, so the floor keeps (and gives back) its place in the queue.
   step.drop(e.id);
   step.move(previous, member);
-  if (previous?.standing.kind === 'admitted' && takesTurns(previous)) step.emit({ type: 'floor', change: 'left', id: e.id });
+  if (holdsSeat(previous?.standing) && takesTurns(previous!)) step.emit({ type: 'floor', change: 'left', id: e.id });
   if (direct && takesTurns(member)) step.emit({ type: 'floor', change: 'joined', id: e.id });
   step.emit({ type: 'roster' });
   return step.done();
@@ -295,9 +305,44 @@ function leave<L>(s: MembershipState<L>, e: { id: string }): MembershipResult<L>
     step.emit({ type: 'releaseInvite', inviteId: m.inviteId, deviceId: m.deviceId });
   }
   step.move(m, null);
-  if (m.standing.kind === 'admitted' && takesTurns(m)) step.emit({ type: 'floor', change: 'left', id: m.id });
+  if (holdsSeat(m.standing) && takesTurns(m)) step.emit({ type: 'floor', change: 'left', id: m.id });
   step.emit({ type: 'roster' });
   return step.done();
+}
+
+/**
+ * A dropped link. A waiting member simply goes (they hold no seat; coming back is a new arrival). A seated one is
+ * away: nobody else takes the seat, the floor keeps their place, and the key group keeps them until `resumeBy`.
+ */
+function drop<L>(s: MembershipState<L>, e: { id: string; now: number; graceMs: number }): MembershipResult<L> {
+  const m = findMember(s, e.id);
+  if (!m || m.standing.kind === 'away') return { state: s, effects: [] };
+  if (m.standing.kind !== 'admitted') return leave(s, e);
+  const step = new Step(s);
+  const away: Member<L> = { ...m, standing: { kind: 'away', seq: m.standing.seq, resumeBy: e.now + e.graceMs } };
+  step.put(away);
+  step.emit({ type: 'presence', member: away, away: true }, { type: 'expireAt', id: m.id, at: e.now + e.graceMs }, { type: 'roster' });
+  return step.done();
+}
+
+/** Back on a new connection, in time: the same seat and arrival number; a connection still held yields. */
+function resume<L>(s: MembershipState<L>, e: { id: string; now: number; link: L }): MembershipResult<L> {
+  const m = findMember(s, e.id);
+  if (s.ended || !m || (m.standing.kind !== 'away' && m.standing.kind !== 'admitted')) return refuse(s, ErrorCode.RESUME_EXPIRED);
+  if (m.standing.kind === 'away' && e.now > m.standing.resumeBy) return refuse(s, ErrorCode.RESUME_EXPIRED);
+  const step = new Step(s);
+  // The server may not have noticed the drop yet: the old connection yields to the new one.
+  if (m.standing.kind === 'admitted') step.emit({ type: 'replaced', id: m.id, previous: m.link });
+  const back: Member<L> = { ...m, link: e.link, standing: { kind: 'admitted', seq: m.standing.seq } };
+  step.put(back);
+  step.emit({ type: 'presence', member: back, away: false }, { type: 'roster' });
+  return step.done();
+}
+
+function expire<L>(s: MembershipState<L>, e: { id: string; now: number }): MembershipResult<L> {
+  const m = findMember(s, e.id);
+  if (m?.standing.kind !== 'away' || e.now < m.standing.resumeBy) return { state: s, effects: [] };
+  return leave(s, e);
 }
 
 function end<L>(s: MembershipState<L>, code: ErrorCode): MembershipResult<L> {
@@ -326,7 +371,7 @@ function setLocks<L>(step: Step<L>, m: Member<L>, kind: keyof typeof LOCK_ACTION
 function lockMedia<L>(s: MembershipState<L>, e: Targeted & { type: keyof typeof LOCK_ACTIONS }): MembershipResult<L> {
   const t = target(s, e);
   if (isRefusal(t)) return refuse(s, t.code, t.detail);
-  if (t.standing.kind !== 'admitted') return refuse(s, ErrorCode.INVALID_STATE, 'not in the circle');
+  if (!holdsSeat(t.standing)) return refuse(s, ErrorCode.INVALID_STATE, 'not in the circle');
   const step = new Step(s);
   setLocks(step, t, e.type);
   step.emit({ type: 'audit', actor: e.actor, action: LOCK_ACTIONS[e.type].action, target: t.id }, { type: 'roster' });
@@ -335,7 +380,7 @@ function lockMedia<L>(s: MembershipState<L>, e: Targeted & { type: keyof typeof 
 
 function muteAll<L>(s: MembershipState<L>, actor: string): MembershipResult<L> {
   const step = new Step(s);
-  const members = s.members.filter((m) => m.standing.kind === 'admitted' && !isModerator(m.role));
+  const members = s.members.filter((m) => holdsSeat(m.standing) && !isModerator(m.role));
   for (const m of members) setLocks(step, m, 'mute');
   step.emit({ type: 'audit', actor, action: `muted everyone (${members.length})` }, { type: 'roster' });
   return step.done();
@@ -358,6 +403,12 @@ export function membershipReducer<L>(state: MembershipState<L>, event: Membershi
     }
     case 'leave':
       return leave(state, event);
+    case 'drop':
+      return drop(state, event);
+    case 'resume':
+      return resume(state, event);
+    case 'expire':
+      return expire(state, event);
     case 'end':
       return end(state, event.code);
     case 'mute':

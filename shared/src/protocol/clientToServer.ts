@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MODERATION_ACTIONS } from '../vocabulary/index.js';
 import {
   B64, DeviceId, DisplayName, E2eeKey, ReactionSchema, TurnModeSchema, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
-  RoomSnapshot, RtpCapabilities, RtpParameters, SessionId, SessionInfo, Signature,
+  ResumeToken, RoomSnapshot, RtpCapabilities, RtpParameters, SessionId, SessionInfo, Signature,
 } from './common.js';
 
 const Empty = Type.Object({}, { additionalProperties: false });
@@ -36,6 +36,16 @@ export const ClientRequests = {
   ),
   /** Leave the session (from the waiting room or the circle); every media object of this member is closed. */
   'session.leave': request(Empty, Empty),
+  /**
+   * Back after a dropped link, on a new connection: the seat, role, floor place and keys the member had, without
+   * the waiting room, if it is within the grace period (else RESUME_EXPIRED: join again).
+   */
+  'session.resume': request(
+    Strict({ sessionId: SessionId, resumeToken: ResumeToken }),
+    Strict({ selfId: Id, role: RoleSchema, session: SessionInfo, room: RoomSnapshot }),
+  ),
+  /** New ICE credentials for one of the member's transports (its network changed or the transport failed). */
+  'media.restartIce': request(Strict({ transportId: Id }), Strict({ iceParameters: Opaque })),
   /** The device's receive capabilities (after `device.load`); required before `media.consume`. */
   'media.setRtpCapabilities': request(Strict({ rtpCapabilities: RtpCapabilities }), Empty),
   /** Create a WebRTC transport for sending or receiving. At most one of each per member. */

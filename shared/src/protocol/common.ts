@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { REACTIONS, ROLES, SESSION_KINDS, TURN_MODES } from '../vocabulary/index.js';
 
 /** Bump on any incompatible change to a message below. Sent in the socket.io handshake (`auth`). */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** Largest socket.io packet the server accepts, in bytes (checked before parsing). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -115,8 +115,13 @@ export const PeerInfo = Type.Object({
   /** The facilitator-signed certificate of this member's key, if one was given (browsers verify it). */
   certificate: Type.Optional(Signature),
   producers: Type.Array(ProducerInfo),
+  /** Their link dropped: the seat is kept for them for a while (absent: present). */
+  away: Type.Optional(Type.Boolean()),
 });
 export type PeerInfo = Static<typeof PeerInfo>;
+
+/** 128 random bits, base64url: proves a new connection is the member whose link dropped. */
+export const ResumeToken = B64(22, 22);
 
 /** What an admitted member needs to enter the circle: the router's codecs and who is there. */
 export const RoomSnapshot = Type.Object({
@@ -128,6 +133,11 @@ export const RoomSnapshot = Type.Object({
   keyEpoch: Type.Integer({ minimum: 0 }),
   /** Signed revocations of removed members' keys, so a late arrival never seals a key to them either. */
   revocations: Type.Array(Type.Object({ peerId: Id, publicKey: B64(43, 43), revocation: Signature }), { maxItems: 500 }),
+  /**
+   * How to come back after a dropped link without the waiting room: a secret token for `session.resume` (kept in
+   * the page's memory only) and how long the seat is kept.
+   */
+  resume: Type.Optional(Type.Object({ token: ResumeToken, graceMs: Type.Integer({ minimum: 0 }) })),
 });
 export type RoomSnapshot = Static<typeof RoomSnapshot>;
 

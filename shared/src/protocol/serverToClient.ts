@@ -24,6 +24,8 @@ export const RosterMember = Type.Object({
   micLocked: Type.Boolean(),
   cameraLocked: Type.Boolean(),
   quality: Quality,
+  /** The member's link dropped; their seat is kept until the grace period ends. */
+  away: Type.Boolean(),
 });
 export type RosterMember = Static<typeof RosterMember>;
 
@@ -68,6 +70,8 @@ export const ServerEvents = {
    * signed revocation of their key.
    */
   'peer.left': Type.Object({ peerId: Id, revocation: Type.Optional(Signature) }),
+  /** A member's link dropped (away: their seat, tile and place are kept for a while) or came back. */
+  'peer.away': Type.Object({ peerId: Id, away: Type.Boolean() }),
   /** A member started sending a track. */
   'producer.added': ProducerInfo,
   /** A member stopped sending a track (consumers of it are closed by the server). */

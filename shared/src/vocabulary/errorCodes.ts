@@ -41,6 +41,8 @@ export const ErrorCode = {
   DENIED: 'DENIED',
   /** The same member opened the session again elsewhere (another tab, a reload); this connection yields. */
   REPLACED: 'REPLACED',
+  /** A dropped member came back after the grace period (or with a token that is not theirs): join again. */
+  RESUME_EXPIRED: 'RESUME_EXPIRED',
   /** A facilitator muted this microphone or stopped this camera; only a facilitator can allow it again. */
   LOCKED_BY_FACILITATOR: 'LOCKED_BY_FACILITATOR',
   /** mediasoup refused the media parameters (e.g. unsupported codec). */
