@@ -88,6 +88,11 @@ export class FakeMedia implements RoomMedia {
     transport.connected = true;
   }
 
+  async restartIce(peerId: string, transportId: string): Promise<Record<string, unknown>> {
+    this.transport(peerId, transportId);
+    return { usernameFragment: randomUUID().slice(0, 8), password: randomUUID(), iceLite: true };
+  }
+
   async produce(
     peerId: string, transportId: string, kind: MediaKind, source: MediaSource, rtp: unknown, paused: boolean,
   ): Promise<string> {

@@ -45,6 +45,11 @@ export const ConfigSchema = Type.Object(
         maxPeers: Type.Integer({ minimum: 2, maximum: 50 }),
         /** Most people in one session's waiting room; unset = maxPeers. Never counts against the circle. */
         maxWaiting: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+        /**
+         * How long a member whose link dropped keeps their seat, role, stick-queue place and keys (the `away`
+         * standing); coming back within it skips the waiting room. Unset = 60.
+         */
+        reconnectGraceSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 600 })),
         /** A session with nobody in it ends after this many minutes. */
         idleMinutes: Type.Integer({ minimum: 1, maximum: 7 * 24 * 60 }),
         /** How long the links made with a new session stay valid. */

@@ -104,6 +104,11 @@ export class MediaRoom implements RoomMedia {
     await asClientError(() => transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters }));
   }
 
+  async restartIce(peerId: string, transportId: string): Promise<Record<string, unknown>> {
+    const iceParameters = await this.transport(peerId, transportId).restartIce();
+    return iceParameters as unknown as Record<string, unknown>;
+  }
+
   async produce(
     peerId: string, transportId: string, kind: MediaKind, source: MediaSource, rtpParameters: unknown, paused: boolean,
   ): Promise<string> {

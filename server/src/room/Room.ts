@@ -20,7 +20,7 @@ export function qualityOf(score: number): Quality {
  * mediasoup; `onChange` tells the session to refresh the facilitator panel. Runs inside the session's queue.
  */
 export class Room {
-  private readonly seated = new Map<string, { card: PeerCard; link: Link }>();
+  private readonly seated = new Map<string, { card: PeerCard; link: Link; away: boolean }>();
   private closedFlag = false;
   onChange: () => void = () => undefined;
 
@@ -28,10 +28,10 @@ export class Room {
 
   /** Seats a member: the others learn it; the snapshot lists who was there before. */
   join(card: PeerCard, link: Link): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self'> {
-    const peers = [...this.seated.values()].map((s) => info(s.card, s.link));
-    this.seated.set(card.id, { card: { ...card }, link });
+    const peers = [...this.seated.values()].map((s) => info(s.card, s.link, s.away));
+    this.seated.set(card.id, { card: { ...card }, link, away: false });
     this.media.addPeer(card.id);
-    const self = info(card, link);
+    const self = info(card, link, false);
     this.broadcast(card.id, 'peer.joined', self);
     this.onChange();
     return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self };
@@ -43,6 +43,27 @@ export class Room {
     this.media.removePeer(peerId);
     this.broadcast(peerId, 'peer.left', revocation ? { peerId, revocation } : { peerId });
     this.onChange();
+  }
+
+  /**
+   * A seated member's link dropped (away) or came back on a new connection: their media stays where it is, the
+   * others are told (a calm "reconnecting" on their tile), and what we send goes to the new connection.
+   */
+  presence(peerId: string, link: Link, away: boolean): void {
+    const s = this.seated.get(peerId);
+    if (!s) return;
+    s.link = link;
+    s.away = away;
+    this.broadcast(peerId, 'peer.away', { peerId, away });
+    this.onChange();
+  }
+
+  /** The circle as one member sees it on coming back: everyone else, with what they send and who is away. */
+  view(peerId: string): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self'> | undefined {
+    const me = this.seated.get(peerId);
+    if (!me) return undefined;
+    const peers = [...this.seated].filter(([id]) => id !== peerId).map(([, s]) => info(s.card, s.link, s.away));
+    return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self: info(me.card, me.link, false) };
   }
 
   /** Sends to one member in the circle; false if they are not in it. */
@@ -113,11 +134,11 @@ export class Room {
 
   /** The panel's lines, in seating order; locks are the member record's (`find`). */
   roster(find: (id: string) => SessionMember | undefined): RosterMember[] {
-    return [...this.seated].map(([id, { card, link }]) => {
+    return [...this.seated].map(([id, { card, link, away }]) => {
       const m = find(id);
       return {
         id, displayName: card.displayName, role: card.role, mic: trackState(link, 'mic'), camera: trackState(link, 'camera'),
-        micLocked: m?.micLocked ?? false, cameraLocked: m?.cameraLocked ?? false, quality: link.quality,
+        micLocked: m?.micLocked ?? false, cameraLocked: m?.cameraLocked ?? false, quality: link.quality, away,
       };
     });
   }
@@ -145,8 +166,8 @@ export class Room {
   }
 }
 
-function info(card: PeerCard, link: Link): PeerInfo {
-  return { ...card, producers: [...link.producers.values()].map((p) => ({ ...p })) };
+function info(card: PeerCard, link: Link, away: boolean): PeerInfo {
+  return { ...card, producers: [...link.producers.values()].map((p) => ({ ...p })), ...(away ? { away } : {}) };
 }
 
 function trackState(link: Link, source: MediaSource): 'on' | 'off' | 'none' {

@@ -17,6 +17,7 @@ function stubMedia(calls: Call[] = [], gate?: Promise<void>): RoomMedia {
     addPeer: rec('addPeer'), removePeer: rec('removePeer'), setRtpCapabilities: rec('setRtpCapabilities'),
     createTransport: async () => ({ id: 't', iceParameters: {}, iceCandidates: [], dtlsParameters: {} }),
     connectTransport: async () => undefined,
+    restartIce: async () => ({}),
     produce: async (peerId, _t, kind, source, _rtp, paused) => {
       calls.push(['produce', peerId, source, paused]);
       await gate;
@@ -158,7 +159,7 @@ describe('SessionRegistry', () => {
   it('ends a session in its queue: after the command under way, never in the middle of it', async () => {
     let release = () => undefined as void;
     const gate = new Promise<void>((r) => (release = r));
-    const registry = new SessionRegistry(async (_events: MediaEvents) => stubMedia([], gate), { maxPeers: 10, maxWaiting: 10, idleMs: 60_000 });
+    const registry = new SessionRegistry(async (_events: MediaEvents) => stubMedia([], gate), { maxPeers: 10, maxWaiting: 10, idleMs: 60_000, reconnectGraceMs: 60_000 });
     const session = await registry.create('Group', 'clinical', new Uint8Array(32));
     const outbox = new Outbox();
     const claims = { sessionId: session.id, role: 'facilitator' as const, inviteId: 'inv', maxUses: 5, expiresAt: new Date() };

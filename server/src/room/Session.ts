@@ -72,6 +72,29 @@ export class Session extends SessionCore {
     await this.perform(this.step({ type: 'leave', id, now: Date.now() }));
   }
 
+  /** A connection dropped without a goodbye: a seated member is away (seat kept for the grace), a waiting one goes. */
+  async drop(id: string, outbox: PeerOutbox): Promise<void> {
+    if (this.find(id)?.link.outbox !== outbox) return;
+    await this.perform(this.step({ type: 'drop', id, now: Date.now(), graceMs: this.graceMs }));
+  }
+
+  /**
+   * Back on a new connection with the resume token: the same seat, role, floor place and keys; the member's media
+   * objects waited on the server, so its transports carry on (with an ICE restart if they failed). The token is
+   * replaced: each one works once.
+   */
+  async resume(token: string, outbox: PeerOutbox): Promise<ArrivalResult & { room: RoomSnapshot }> {
+    const m = this.holderOf(token);
+    if (!m) throw new HearthError(ErrorCode.RESUME_EXPIRED);
+    const { resumeToken: _used, ...kept } = m.link;
+    await this.perform(this.step({ type: 'resume', id: m.id, now: Date.now(), link: { ...kept, outbox } }));
+    const back = this.seated(m.id);
+    const view = this.room.view(m.id);
+    if (!view) throw new HearthError(ErrorCode.RESUME_EXPIRED);
+    outbox.send('turn.state', this.floor.view());
+    return { selfId: back.id, role: back.role, admitted: true, room: this.snapshotFor(back, view) };
+  }
+
   /** Ends the session for everyone (a facilitator, or the registry: idle, worker lost, shutdown). Idempotent. */
   async end(code: ErrorCode = ErrorCode.SESSION_ENDED): Promise<void> {
     await this.perform(this.step({ type: 'end', code, now: Date.now() }));
@@ -262,6 +285,10 @@ export class Session extends SessionCore {
   async setProducerPaused(actorId: string, r: Req<'media.setProducerPaused'>): Res<'media.setProducerPaused'> {
     await this.room.setProducerPaused(this.seated(actorId), r.producerId, r.paused);
     return done;
+  }
+
+  async restartIce(actorId: string, r: Req<'media.restartIce'>): Res<'media.restartIce'> {
+    return { iceParameters: await this.room.media.restartIce(this.seated(actorId).id, r.transportId) };
   }
 
   async consume(actorId: string, r: Req<'media.consume'>): Res<'media.consume'> {

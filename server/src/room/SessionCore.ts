@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   ErrorCode, HearthError, findMember, initialMembership, isModerator, membershipReducer, type MembershipEffect, type MembershipEvent,
   type MembershipState, type RoomSnapshot, type Roster, type SessionKind, type Standing,
@@ -17,6 +18,8 @@ export interface SessionLimits {
   maxPeers: number;
   /** Most members in the waiting room (they never count against the circle). */
   maxWaiting: number;
+  /** How long a member whose link dropped keeps their seat (the `away` standing); unset = 60 s. */
+  reconnectGraceMs?: number;
 }
 
 export interface SessionInfo {
@@ -50,6 +53,9 @@ export abstract class SessionCore {
   /** Key envelopes, acks, chat and notes; and who the key leader is. */
   protected readonly keys: E2eeRelay;
   private readonly queue = new SerialQueue();
+  /** Wake-ups the machine asked for (the end of an away member's grace); cleared when the session ends. */
+  private readonly timers = new Set<NodeJS.Timeout>();
+  protected readonly graceMs: number;
   private speakers: 'all' | readonly string[] = 'all';
   private rosterQueued = false;
 
@@ -58,6 +64,7 @@ export abstract class SessionCore {
     this.title = info.title;
     this.kind = info.kind;
     this.state = initialMembership<Link>(info.kind, limits);
+    this.graceMs = limits.reconnectGraceMs ?? 60_000;
     this.signed = new SignedMembership(info.id, info.signingKey);
     this.room = new Room(media);
     this.room.onChange = () => this.pushRoster();
@@ -81,6 +88,24 @@ export abstract class SessionCore {
   run<T>(task: () => Promise<T> | T): Promise<T> {
     this.lastActivity = Date.now();
     return this.queue.push(task);
+  }
+
+  /** The member holding this resume token (compared in constant time), if any. */
+  protected holderOf(token: string): SessionMember | undefined {
+    const given = Buffer.from(token);
+    return this.state.members.find((m) => {
+      const t = m.link.resumeToken === undefined ? undefined : Buffer.from(m.link.resumeToken);
+      return t !== undefined && t.length === given.length && timingSafeEqual(t, given);
+    });
+  }
+
+  /** What a member needs to (re-)enter the circle: who is there, keys metadata, and how to come back after a drop. */
+  protected snapshotFor(m: SessionMember, joined: Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self'>): RoomSnapshot {
+    m.link.resumeToken ??= randomBytes(16).toString('base64url');
+    return {
+      ...joined, keyEpoch: this.keys.keyEpoch, revocations: this.signed.revocations(),
+      resume: { token: m.link.resumeToken, graceMs: this.graceMs },
+    };
   }
 
   /** Where a connection's member stands, as the gateway authorizes it. */
@@ -131,10 +156,10 @@ export abstract class SessionCore {
     const names = new Map(effects.flatMap((e) => ('member' in e ? [[e.member.id, e.member.link.displayName] as const] : [])));
     const seated = new Map<string, RoomSnapshot>();
     for (const e of effects) {
-      // Only `admitted` sits in the circle's media; a standing the next issues add (away, notPrivate, sideRoom)
-      // keeps its seat in the machine and gets its own media rule here.
+      // `admitted` and `away` sit in the circle's media (an away member's transports wait for them); the next
+      // issues' standings (notPrivate, sideRoom) keep their seat in the machine and get their own media rule here.
       if (e.type === 'moved') {
-        if (e.from?.kind === 'admitted') this.room.leave(e.member.id, e.member.link.revocation);
+        if (e.from?.kind === 'admitted' || e.from?.kind === 'away') this.room.leave(e.member.id, e.member.link.revocation);
         if (e.to?.kind === 'admitted') seated.set(e.member.id, await this.seat(e.member));
       } else await this.performOne(e, names);
     }
@@ -153,6 +178,10 @@ export abstract class SessionCore {
     switch (e.type) {
       case 'replaced':
         return e.previous.outbox.close(ErrorCode.REPLACED);
+      case 'presence':
+        return this.room.presence(e.member.id, e.member.link, e.away);
+      case 'expireAt':
+        return this.wakeAt(e.at, () => this.perform(this.step({ type: 'expire', id: e.id, now: Date.now() })));
       case 'close':
         return e.member.link.outbox.close(e.code, e.note);
       case 'useInvite':
@@ -179,10 +208,22 @@ export abstract class SessionCore {
       case 'roster':
         return this.pushRoster();
       case 'ended':
+        for (const t of this.timers) clearTimeout(t);
+        this.timers.clear();
         this.floor.close();
         this.room.close();
         return this.onEnded();
     }
+  }
+
+  /** Runs `task` in the session's queue at `at` (the machine ignores a wake-up that no longer applies). */
+  private wakeAt(at: number, task: () => Promise<unknown>): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.run(task).catch(() => undefined);
+    }, Math.max(0, at - Date.now()));
+    timer.unref();
+    this.timers.add(timer);
   }
 
   private async withMember(id: string, act: (m: SessionMember) => unknown): Promise<void> {
@@ -196,7 +237,7 @@ export abstract class SessionCore {
     const joined = this.room.join(peerCard(m), m.link);
     // Facilitators are always heard: one who sits down while the floor is held must be forwarded too.
     if (isModerator(m.role) && this.speakers !== 'all') await this.applyAudible(this.speakers);
-    return { ...joined, keyEpoch: this.keys.keyEpoch, revocations: this.signed.revocations() };
+    return this.snapshotFor(m, joined);
   }
 
   /** Forwards audio from these members and every facilitator in the circle, or from everyone. */

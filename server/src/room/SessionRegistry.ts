@@ -9,6 +9,8 @@ export interface RegistryOptions {
   maxWaiting: number;
   /** A session nobody has touched for this long ends by itself (memory is all it has). */
   idleMs: number;
+  /** How long a dropped member's seat is kept (the `away` standing). */
+  reconnectGraceMs: number;
 }
 
 /** Every live session, in memory only. A restart ends them all. */
@@ -32,7 +34,7 @@ export class SessionRegistry {
       consumerClosed: (peerId, consumerId) => void session?.run(() => session?.room.notifyConsumerClosed(peerId, consumerId)),
       producerScore: (peerId, score) => void session?.run(() => session?.room.updateQuality(peerId, score)),
     });
-    const limits = { maxPeers: this.opts.maxPeers, maxWaiting: this.opts.maxWaiting };
+    const limits = { maxPeers: this.opts.maxPeers, maxWaiting: this.opts.maxWaiting, reconnectGraceMs: this.opts.reconnectGraceMs };
     session = new Session({ id, title, kind, signingKey }, media, limits);
     session.onEnded = () => this.sessions.delete(id);
     this.sessions.set(id, session);

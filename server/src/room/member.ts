@@ -1,4 +1,4 @@
-import type { E2eeKey, EventOf, Member, PeerInfo, ProducerInfo, RosterMember } from '@hearth/shared';
+import type { E2eeKey, EventOf, Member, PeerInfo, ProducerInfo, RosterMember, VideoMode } from '@hearth/shared';
 import type { PeerOutbox } from './ports.js';
 
 export type Quality = RosterMember['quality'];
@@ -17,14 +17,18 @@ export interface Link {
   /** What the member sends into the circle (while admitted). */
   readonly producers: Map<string, ProducerInfo>;
   quality: Quality;
+  /** How much video this member takes part in (full, low data, audio only); the media port enforces it. */
+  videoMode: VideoMode;
   /** The facilitator's signed revocation of this key, once removed: it goes out with `peer.left`. */
   revocation?: string;
+  /** The secret a new connection shows to take this seat back after a dropped link (`session.resume`). */
+  resumeToken?: string;
 }
 
 export type SessionMember = Member<Link>;
 
 export function newLink(displayName: string, e2eeKey: E2eeKey, outbox: PeerOutbox, certificate: string | undefined): Link {
-  return { displayName, e2eeKey, outbox, producers: new Map(), quality: 'unknown', ...(certificate ? { certificate } : {}) };
+  return { displayName, e2eeKey, outbox, producers: new Map(), quality: 'unknown', videoMode: 'full', ...(certificate ? { certificate } : {}) };
 }
 
 /** The arrival number of a member holding a seat; 0 while waiting. */

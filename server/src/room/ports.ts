@@ -9,6 +9,8 @@ export interface RoomMedia {
   setRtpCapabilities(peerId: string, caps: unknown): void;
   createTransport(peerId: string, direction: 'send' | 'recv'): Promise<TransportParams>;
   connectTransport(peerId: string, transportId: string, dtlsParameters: unknown): Promise<void>;
+  /** New ICE credentials for one of the member's transports (the client restarts ICE with them). */
+  restartIce(peerId: string, transportId: string): Promise<Record<string, unknown>>;
   produce(
     peerId: string, transportId: string, kind: MediaKind, source: MediaSource, rtp: unknown, paused: boolean,
   ): Promise<string>;

@@ -13,7 +13,7 @@ import type { TokenService } from '../auth/TokenService.js';
 import { Connection } from './Connection.js';
 import { RateLimiter } from './RateLimiter.js';
 import { HANDLERS } from './handlers/index.js';
-import { leaveSession } from './handlers/session.js';
+import { dropSession, leaveSession } from './handlers/session.js';
 import type { HandlerContext } from './handlers/types.js';
 
 type HearthSocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -87,8 +87,12 @@ function serve(socket: HearthSocket, opts: GatewayOptions): void {
       void dispatch(ctx, limiter, name, payload).then((result) => (ack as (r: Ack<unknown>) => void)(result));
     }) as never);
   }
-  socket.on('disconnect', () => {
-    leaveSession(conn, outbox).catch((err: unknown) => opts.log.error({ err }, 'leave on disconnect failed'));
+  socket.on('disconnect', (reason) => {
+    // The client closed its socket, or we did: a leave. Anything else (ping timeout, transport closed or failed)
+    // is a dropped link: the member is away, their seat kept for the grace period.
+    const deliberate = reason === 'client namespace disconnect' || reason === 'server namespace disconnect';
+    (deliberate ? leaveSession(conn, outbox) : dropSession(conn, outbox))
+      .catch((err: unknown) => opts.log.error({ err }, 'leave on disconnect failed'));
   });
 }
 

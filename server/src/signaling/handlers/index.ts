@@ -1,5 +1,5 @@
 import type { HandlerTable } from './types.js';
-import { join, leave } from './session.js';
+import { join, leave, resume } from './session.js';
 import * as media from './media.js';
 import * as f from './facilitator.js';
 import * as e2ee from './e2ee.js';
@@ -9,6 +9,8 @@ import * as turn from './turn.js';
 export const HANDLERS: HandlerTable = {
   'session.join': join,
   'session.leave': leave,
+  'session.resume': resume,
+  'media.restartIce': media.restartIce,
   'media.setRtpCapabilities': media.setRtpCapabilities,
   'media.createTransport': media.createTransport,
   'media.connectTransport': media.connectTransport,

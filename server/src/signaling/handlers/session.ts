@@ -35,12 +35,42 @@ async function seatConnection(ctx: HandlerContext, req: RequestOf<'session.join'
   return { ...result, session: { title: session.title, kind: session.kind } };
 }
 
+/** Back after a dropped link, on this new connection: the seat the resume token holds, without the waiting room. */
+export const resume: Handler<'session.resume'> = async (ctx, req) => {
+  if (ctx.conn.joining) throw new HearthError(ErrorCode.INVALID_STATE, 'already joining or joined');
+  const session = ctx.sessions.get(req.sessionId);
+  if (!session) throw new HearthError(ErrorCode.SESSION_NOT_FOUND);
+  ctx.conn.joining = true;
+  try {
+    const result = await session.run(() => session.resume(req.resumeToken, ctx.outbox));
+    ctx.conn.session = session;
+    ctx.conn.memberId = result.selfId;
+    ctx.conn.role = result.role;
+    if (!ctx.isConnected()) {
+      await dropSession(ctx.conn, ctx.outbox);
+      throw new HearthError(ErrorCode.INVALID_STATE, 'disconnected');
+    }
+    return { selfId: result.selfId, role: result.role, session: { title: session.title, kind: session.kind }, room: result.room };
+  } catch (error) {
+    if (!ctx.conn.session) ctx.conn.joining = false;
+    throw error;
+  }
+};
+
 export const leave: Handler<'session.leave'> = async (ctx) => {
   await leaveSession(ctx.conn, ctx.outbox);
   return {};
 };
 
-/** Leaves the connection's session, if any; used by `session.leave` and on disconnect. Idempotent. */
+/** The connection dropped without a goodbye: its member is away (seat kept for the grace). Idempotent. */
+export async function dropSession(conn: Connection, outbox: PeerOutbox): Promise<void> {
+  const { session, memberId } = conn;
+  conn.clear();
+  if (!session || !memberId) return;
+  await session.run(() => session.drop(memberId, outbox));
+}
+
+/** Leaves the connection's session, if any; used by `session.leave` and on a deliberate disconnect. Idempotent. */
 export async function leaveSession(conn: Connection, outbox: PeerOutbox): Promise<void> {
   const { session, memberId } = conn;
   conn.clear();
