@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SignalingClient, type SignalingSocket, type Violation } from './SignalingClient.js';
+import { SignalingClient, type ConnectionState, type SignalingSocket, type Violation } from './SignalingClient.js';
 
 /** A stand-in for the socket.io client: the test plays the server. */
 function fakeSocket(answer: (name: string, payload: unknown) => unknown) {
@@ -55,5 +55,25 @@ describe('the signaling client checks what the server sends', () => {
     await expect(nonsense.c.request('turn.request', {})).rejects.toMatchObject({ code: 'BAD_MESSAGE' });
     const good = client(() => ({ ok: true, data: { delivered: 2 } }));
     expect(await good.c.request('chat.note', { notes: [{ to: 'f1', nonce: 'N'.repeat(32), box: 'b'.repeat(60) }] })).toEqual({ delivered: 2 });
+  });
+});
+
+describe('the connection state the room model reads', () => {
+  it('a dropped link is reconnecting (socket.io tries again); a deliberate close or another protocol version is final', () => {
+    const fake = fakeSocket(() => ({ ok: true, data: {} }));
+    const states: [ConnectionState, string | undefined][] = [];
+    new SignalingClient((s, r) => states.push([s, r]), '/', () => fake.socket);
+    const send = (event: string, p: unknown) => fake.serverSends(event, p);
+    send('connect_error', new Error('xhr poll error')); // first attempt failed: still connecting
+    send('connect', undefined);
+    send('disconnect', 'ping timeout');
+    send('connect_error', new Error('websocket error'));
+    send('connect', undefined);
+    send('disconnect', 'transport close');
+    send('disconnect', 'io server disconnect');
+    send('connect_error', new Error('PROTOCOL_VERSION_MISMATCH'));
+    expect(states.map(([s]) => s)).toEqual([
+      'connecting', 'connecting', 'connected', 'reconnecting', 'reconnecting', 'connected', 'reconnecting', 'closed', 'closed',
+    ]);
   });
 });

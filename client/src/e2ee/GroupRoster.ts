@@ -13,6 +13,8 @@ export interface GroupMember {
   bound: Uint8Array | undefined;
   /** A facilitator signed this key for this id and role, and it was not revoked: in the encrypted group. */
   signed: boolean;
+  /** Their link dropped: still in the group (keys are sealed to them), but not leading while away. */
+  away: boolean;
 }
 
 /**
@@ -34,7 +36,7 @@ export class GroupRoster {
   set(p: PeerInfo): GroupMember {
     const m: GroupMember = {
       id: p.id, displayName: p.displayName, role: p.role, seq: p.seq, publicKey: p.e2eeKey.publicKey,
-      bound: this.bound(p), signed: false,
+      bound: this.bound(p), signed: false, away: p.away === true,
     };
     m.signed = !!m.bound && !!p.certificate && !this.revoked.has(m.publicKey) && this.certified(m, p.certificate);
     this.members.set(m.id, m);
@@ -73,8 +75,17 @@ export class GroupRoster {
     return this.all().filter((m) => m.signed);
   }
 
+  /** The key leader among those present (the server's rule too: an away member does not lead). */
   leader(): string | undefined {
-    return pickLeader(this.all());
+    return pickLeader(this.all().filter((m) => !m.away));
+  }
+
+  /** A member's link dropped or came back; false if unknown or unchanged. */
+  setAway(id: string, away: boolean): boolean {
+    const m = this.members.get(id);
+    if (!m || m.away === away) return false;
+    m.away = away;
+    return true;
   }
 
   /** Members without this session's link (the binding fails). */

@@ -79,6 +79,16 @@ export class KeyManager {
     return this.serially(() => this.policy.left(e));
   }
 
+  /** A member's link dropped (away) or came back. */
+  presence(e: EventOf<'peer.away'>): Promise<void> {
+    return this.serially(() => this.policy.presence(e.peerId, e.away));
+  }
+
+  /** We are back after our own link dropped (session.resume). */
+  resumed(room: RoomSnapshot): Promise<void> {
+    return this.serially(() => this.policy.resumed(room));
+  }
+
   /**
    * A removal this browser made: the member is out of our group at once, with their key revoked, whatever the
    * server later says (or does not say) about them.

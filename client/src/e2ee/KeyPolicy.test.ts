@@ -87,3 +87,48 @@ describe('key policy', () => {
     expect(p.prepareRekey()!.envelopes.map((e) => e.to)).toEqual([bob.id]);
   });
 });
+
+describe('key policy: dropped links (away)', () => {
+  it('the leader going away passes the lead to the next present member without a rekey; their return takes it back', () => {
+    const fay = person('Fay', 'facilitator');
+    const ann = person('Ann', 'member');
+    const { p, self } = policy('Cody', 'cofacilitator');
+    p.enter(snapshot(self, [fay.info, ann.info], 3));
+    expect(p.isLeader()).toBe(false);
+    expect(p.presence(fay.id, true)).toEqual([]);
+    expect(p.isLeader()).toBe(true);
+    // Nobody left the group: Fay is still sealed to.
+    expect(p.prepareRekey()!.envelopes.map((e) => e.to).sort()).toEqual([fay.id, ann.id].sort());
+    expect(p.presence(fay.id, false)).toEqual([]);
+    expect(p.isLeader()).toBe(false);
+  });
+
+  it('the leader rekeys on a return only if a key was handed out while the member was away', async () => {
+    const ann = person('Ann', 'member');
+    const { p, self } = policy('Fay', 'facilitator');
+    p.enter(snapshot(self, [ann.info], 2));
+    expect(p.presence(ann.id, true)).toEqual([]);
+    expect(p.presence(ann.id, false)).toEqual([]); // nothing happened meanwhile
+    expect(p.presence(ann.id, true)).toEqual([]);
+    await p.accepted(p.prepareRekey()!); // someone joined meanwhile: epoch 3
+    expect(p.presence(ann.id, false)).toEqual([{ type: 'rekey' }]);
+    // Back without having been seen away (a quick resume): a key may have been lost on the dead connection.
+    expect(p.presence(ann.id, false)).toEqual([{ type: 'rekey' }]);
+    expect(p.presence('nobody', false)).toEqual([]);
+  });
+
+  it('our own return: members gone meanwhile are dropped, and as leader we rekey when keys moved on without us', () => {
+    const ann = person('Ann', 'member');
+    const ben = person('Ben', 'member');
+    const { p, self } = policy('Fay', 'facilitator');
+    p.enter(snapshot(self, [ann.info, ben.info], 2));
+    expect(p.resumed(snapshot(self, [ann.info, ben.info], 2))).toEqual([]);
+    expect(p.resumed(snapshot(self, [ann.info], 2))).toEqual([{ type: 'rekey' }]);
+    expect(p.roster.get(ben.id)).toBeUndefined();
+    expect(p.resumed(snapshot(self, [ann.info], 5))).toEqual([{ type: 'rekey' }]);
+    expect(p.state.epoch).toBe(5);
+    const member = policy('Cal', 'member');
+    member.p.enter(snapshot(member.self, [ann.info], 2));
+    expect(member.p.resumed(snapshot(member.self, [ann.info], 4))).toEqual([]);
+  });
+});

@@ -51,6 +51,8 @@ export class KeyPolicy {
   /** As leader: the words key, and the members it was made for (a new one when they change). */
   private words: { sealedTo: string; key: Uint8Array } | undefined;
   private entered = false;
+  /** The epoch when each away member's link dropped: if keys moved on meanwhile, their return needs a rekey. */
+  private readonly awayAt = new Map<string, number>();
 
   constructor(
     readonly identity: Identity,
@@ -89,6 +91,44 @@ export class KeyPolicy {
     if (e.revocation) this.roster.revoke(m.id, m.publicKey, e.revocation);
     this.acked.delete(m.id);
     return this.changed();
+  }
+
+  /**
+   * A member's link dropped or came back. Nobody left the group, so nothing is rekeyed when they go (the leader,
+   * if it was them, passes to the next present member without a new key); when they return, the leader rekeys
+   * only if a key was handed out while they were away (they could not receive it).
+   */
+  presence(id: string, away: boolean): KeyEffect[] {
+    if (!this.roster.get(id)) return [];
+    if (away) {
+      if (this.roster.setAway(id, true)) this.awayAt.set(id, this.state.epoch);
+      return [];
+    }
+    this.roster.setAway(id, false);
+    const wentAt = this.awayAt.get(id);
+    this.awayAt.delete(id);
+    this.refresh();
+    // Back before anyone saw them go (unknown): a key sent to their dead connection may have been lost.
+    const missed = wentAt === undefined || wentAt < this.state.epoch;
+    return missed && this.isLeader() ? [{ type: 'rekey' }] : [];
+  }
+
+  /**
+   * Back in the circle after our own link dropped: who is there now and the newest epoch. As leader, a rekey if the
+   * group's keys moved on past ours (or anyone's membership changed while we were gone).
+   */
+  resumed(room: RoomSnapshot): KeyEffect[] {
+    const held = this.state.epoch;
+    const present = new Set([room.self.id, ...room.peers.map((p) => p.id)]);
+    const gone = this.roster.all().filter((m) => !present.has(m.id));
+    for (const m of gone) this.roster.delete(m.id);
+    const before = new Set(this.roster.all().map((m) => m.id));
+    for (const r of room.revocations) this.roster.revoke(r.peerId, r.publicKey, r.revocation);
+    for (const p of room.peers) this.roster.set(p);
+    const joined = room.peers.some((p) => !before.has(p.id));
+    this.state.epoch = Math.max(this.state.epoch, room.keyEpoch);
+    this.refresh();
+    return this.isLeader() && (room.keyEpoch > held || gone.length > 0 || joined) ? [{ type: 'rekey' }] : [];
   }
 
   /** As leader: a new key for exactly the signed members present now (undefined if we no longer lead). */

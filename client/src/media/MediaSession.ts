@@ -136,6 +136,21 @@ export class MediaSession {
     return closed;
   }
 
+  /**
+   * After our link came back (or the network changed): an ICE restart for each transport that is not connected.
+   * A transport that recovered by itself (a short cut: ICE consent resumes) is left alone.
+   */
+  async recover(force = false): Promise<void> {
+    for (const t of [this.sendTransport, this.recvTransport]) {
+      if (t && !t.closed && (force || t.connectionState !== 'connected')) await this.restartIce(t);
+    }
+  }
+
+  private async restartIce(transport: types.Transport): Promise<void> {
+    const { iceParameters } = await this.signaling.request('media.restartIce', { transportId: transport.id });
+    await transport.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters });
+  }
+
   close(): void {
     this.sendTransport?.close();
     this.recvTransport?.close();
@@ -153,6 +168,11 @@ export class MediaSession {
     const options = params as unknown as types.TransportOptions;
     const transport =
       direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
+    // A failed transport (the network changed, or a long cut) gets new ICE credentials; while our signaling link is
+    // down the request waits for it, and the room model's resume calls recover() again anyway.
+    transport.on('connectionstatechange', (state) => {
+      if (state === 'failed') void this.restartIce(transport).catch(() => undefined);
+    });
     transport.on('connect', ({ dtlsParameters }, done, fail) => {
       this.signaling
         .request('media.connectTransport', { transportId: transport.id, dtlsParameters: dtlsParameters as never })

@@ -19,6 +19,8 @@ export interface PeerView {
   audio: MediaStreamTrack | undefined;
   video: MediaStreamTrack | undefined;
   micMuted: boolean;
+  /** Their link dropped: the seat is kept for them, and they come back on their own (shown as "reconnecting"). */
+  away: boolean;
   /** Producer ids by source, to map pause/close events. */
   producers: Partial<Record<MediaSource, string>>;
 }
@@ -60,6 +62,8 @@ export class RoomModel {
   /** Short announcement for screen readers (aria-live). */
   announcement = $state('');
   facilitator = $state<FacilitatorModel | undefined>();
+  /** `reconnecting` while our own link is down: the seat waits for us on the server (the grace period). */
+  connection = $state<'online' | 'reconnecting'>('online');
   e2ee = $state<E2eeModel | undefined>();
   readonly turns: TurnModel;
 
@@ -70,6 +74,9 @@ export class RoomModel {
   private localAudio: MediaStreamTrack | undefined;
   private pending: JoinRequest | undefined;
   private started: Promise<void> = Promise.resolve();
+  /** How to take our seat back after a dropped link (memory only: a reload joins again). */
+  private resume: RoomSnapshot['resume'];
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly sessionId: string,
@@ -87,6 +94,12 @@ export class RoomModel {
     this.signaling.on('peer.left', (e) => {
       this.removePeer(e.peerId);
       void this.keys?.left(e);
+    });
+    this.signaling.on('peer.away', (e) => {
+      const peer = this.peer(e.peerId);
+      if (peer) peer.away = e.away;
+      if (peer) this.announce(e.away ? `${peer.displayName} is reconnecting.` : `${peer.displayName} is back.`);
+      void this.keys?.presence(e);
     });
     this.signaling.on('producer.added', (p) => void this.consume(p));
     this.signaling.on('producer.closed', ({ producerId, peerId }) => this.dropProducer(peerId, producerId));
@@ -109,23 +122,29 @@ export class RoomModel {
       this.keys = keys;
       this.media = new MediaSession(this.signaling, keys);
       this.e2ee = new E2eeModel(keys, this.signaling);
-      const { wire, selfCertificate } = keys.identity;
-      const res = await this.signaling.request('session.join', {
-        sessionId: this.sessionId, token: this.link.token, displayName: req.displayName, deviceId: deviceId(), e2eeKey: wire,
-        ...(selfCertificate ? { certificate: selfCertificate } : {}),
-      });
-      if (res.selfId !== keys.selfId) throw new Error('The server gave this device an id it cannot have: not joining.');
-      this.role = res.role;
-      this.selfId = res.selfId;
-      this.title = res.session.title;
-      if (isModerator(res.role)) this.facilitator = new FacilitatorModel(this.signaling, this.sessionId, this.link, keys);
-      if (res.room) await this.enter(res.room);
-      else {
-        this.phase = 'waiting';
-        this.announce('You are in the waiting room. The facilitator will let you in.');
-      }
+      await this.knock();
     } catch (error) {
       this.close((error as { code?: string }).code, undefined, messageFor(error));
+    }
+  }
+
+  /** Arrives at the session with our invite and key: into the circle (moderators, known devices) or the waiting room. */
+  private async knock(): Promise<void> {
+    const keys = this.keys!;
+    const { wire, selfCertificate } = keys.identity;
+    const res = await this.signaling.request('session.join', {
+      sessionId: this.sessionId, token: this.link.token, displayName: this.selfName, deviceId: deviceId(), e2eeKey: wire,
+      ...(selfCertificate ? { certificate: selfCertificate } : {}),
+    });
+    if (res.selfId !== keys.selfId) throw new Error('The server gave this device an id it cannot have: not joining.');
+    this.role = res.role;
+    this.selfId = res.selfId;
+    this.title = res.session.title;
+    if (isModerator(res.role)) this.facilitator ??= new FacilitatorModel(this.signaling, this.sessionId, this.link, keys);
+    if (res.room) await this.enter(res.room);
+    else {
+      this.phase = 'waiting';
+      this.announce('You are in the waiting room. The facilitator will let you in.');
     }
   }
 
@@ -183,6 +202,7 @@ export class RoomModel {
     const media = this.media;
     if (!req || !media || this.phase === 'joined') return;
     try {
+      this.resume = room.resume;
       void this.keys?.enter(room);
       // Set before adding the snapshot's peers: their producers are consumed once media has started.
       this.started = media.start(room.routerRtpCapabilities);
@@ -223,9 +243,62 @@ export class RoomModel {
   }
 
   private onConnection(state: ConnectionState, reason?: string): void {
-    if (state !== 'closed' || this.phase === 'left' || this.phase === 'closed') return;
+    if (this.phase === 'left' || this.phase === 'closed') return;
+    if (state === 'reconnecting') return this.lostLink();
+    if (state === 'connected' && this.connection === 'reconnecting') return void this.regainLink();
+    if (state !== 'closed') return;
     const code = reason === ErrorCode.PROTOCOL_VERSION_MISMATCH ? reason : undefined;
     this.close(code, undefined, code ? messageFor({ code }) : 'The connection was lost.');
+  }
+
+  /** Our link dropped: calm words, and the seat waits for us on the server until the grace period ends. */
+  private lostLink(): void {
+    if (this.connection === 'reconnecting' || (this.phase !== 'joined' && this.phase !== 'waiting')) return;
+    this.connection = 'reconnecting';
+    this.announce('Reconnecting… your place is kept.');
+    const graceMs = this.phase === 'joined' ? (this.resume?.graceMs ?? 0) : 60_000;
+    this.graceTimer = setTimeout(() => this.close(ErrorCode.RESUME_EXPIRED), graceMs);
+  }
+
+  /** A new socket: take the seat back (or knock again, from the waiting room), then carry on where we were. */
+  private async regainLink(): Promise<void> {
+    clearTimeout(this.graceTimer);
+    try {
+      if (this.phase === 'joined' && this.resume) {
+        const res = await this.signaling.request('session.resume', { sessionId: this.sessionId, resumeToken: this.resume.token });
+        await this.resumed(res.room);
+      } else if (this.phase === 'waiting') {
+        // A waiting member holds no seat: they knock again, and the facilitator sees them waiting again.
+        await this.knock();
+      }
+      this.connection = 'online';
+      this.announce('Reconnected.');
+    } catch (error) {
+      this.close((error as { code?: string }).code, undefined, messageFor(error));
+    }
+  }
+
+  /** Back in our seat: bring the circle up to date (who came, went or changed tracks meanwhile), then the media. */
+  private async resumed(room: RoomSnapshot): Promise<void> {
+    this.resume = room.resume;
+    void this.keys?.resumed(room);
+    const present = new Set(room.peers.map((p) => p.id));
+    for (const p of [...this.peers]) if (!present.has(p.id)) this.removePeer(p.id);
+    for (const p of room.peers) this.catchUp(p);
+    await this.media?.recover();
+  }
+
+  private catchUp(p: PeerInfo): void {
+    const known = this.peer(p.id);
+    if (!known) return this.addPeer(p, true);
+    known.away = p.away === true;
+    for (const source of ['mic', 'camera'] as const) {
+      const now = p.producers.find((x) => x.source === source);
+      const had = known.producers[source];
+      if (had && had !== now?.id) this.dropProducer(p.id, had);
+      if (now && now.id !== had) void this.consume(now);
+      else if (now && source === 'mic') known.micMuted = now.paused;
+    }
   }
 
   /** The session is over for this member: say why, in plain words, and release everything. */
@@ -240,6 +313,8 @@ export class RoomModel {
   }
 
   private teardown(): void {
+    clearTimeout(this.graceTimer);
+    this.connection = 'online';
     this.media?.close();
     this.keys?.close();
     this.turns.close();
@@ -259,7 +334,9 @@ export class RoomModel {
 
   private addPeer(p: PeerInfo, announce: boolean): void {
     if (this.peer(p.id)) return;
-    this.peers.push({ id: p.id, displayName: p.displayName, role: p.role, audio: undefined, video: undefined, micMuted: false, producers: {} });
+    this.peers.push({
+      id: p.id, displayName: p.displayName, role: p.role, audio: undefined, video: undefined, micMuted: false, away: p.away === true, producers: {},
+    });
     for (const producer of p.producers) void this.consume(producer);
     if (announce) this.announce(`${p.displayName} joined.`);
   }
