@@ -91,6 +91,7 @@ function payload(action: ModerationAction, s: Scene): unknown {
     'facilitator.muteAll': {},
     'facilitator.stopCamera': { peerId: s.victimId },
     'facilitator.allowCamera': { peerId: s.victimId },
+    'facilitator.setLowData': { peerId: s.victimId, lowData: true },
     'facilitator.remove': { peerId: s.victimId },
     'facilitator.lock': { locked: true },
     'facilitator.end': {},

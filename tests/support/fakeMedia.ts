@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, HearthError, type MediaKind, type MediaSource } from '@hearth/shared';
+import { ErrorCode, HearthError, type MediaKind, type MediaSource, type VideoMode } from '@hearth/shared';
 import { MEDIA_CODECS } from '../../server/src/media/codecs.js';
 import type {
-  ConsumeResult, MediaDump, MediaEvents, RoomMedia, RoomMediaFactory, TransportParams,
+  ConsumeResult, MediaDump, MediaEvents, PeerMediaDump, RoomMedia, RoomMediaFactory, TransportParams,
 } from '../../server/src/room/ports.js';
 
 // An in-memory RoomMedia: what media/MediaRoom.ts does with mediasoup, minus the RTP. Same checks, in the same
@@ -11,12 +11,13 @@ import type {
 
 interface Transport { id: string; direction: 'send' | 'recv'; connected: boolean }
 interface Producer { id: string; kind: MediaKind; source: MediaSource; mimeType: string; selfPaused: boolean; paused: boolean }
-interface Consumer { id: string; producerId: string; paused: boolean }
+interface Consumer { id: string; producerId: string; peerId: string; kind: MediaKind; paused: boolean }
 interface Peer {
   rtpCapabilities?: { codecs?: { mimeType?: unknown }[] };
   transports: Map<string, Transport>;
   producers: Map<string, Producer>;
   consumers: Map<string, Consumer>;
+  videoMode: VideoMode;
 }
 
 /** The router's capabilities, as mediasoup derives them from MEDIA_CODECS (payload types assigned). */
@@ -45,7 +46,7 @@ export class FakeMedia implements RoomMedia {
   }
 
   addPeer(peerId: string): void {
-    this.peers.set(peerId, { transports: new Map(), producers: new Map(), consumers: new Map() });
+    this.peers.set(peerId, { transports: new Map(), producers: new Map(), consumers: new Map(), videoMode: 'full' });
   }
 
   /** Like closing every transport of the member: its producers and consumers go, and others' consumers of them. */
@@ -135,6 +136,7 @@ export class FakeMedia implements RoomMedia {
     if (!transport) throw new HearthError(ErrorCode.INVALID_STATE, 'no recv transport');
     const owner = this.producerOwner(producerId);
     if (!owner || owner.peerId === peerId) throw new HearthError(ErrorCode.NOT_FOUND, 'no such producer');
+    if (owner.producer.kind === 'video' && peer.videoMode === 'off') throw new HearthError(ErrorCode.AUDIO_ONLY, 'audio only: no video');
     for (const c of peer.consumers.values()) {
       if (c.producerId === producerId) throw new HearthError(ErrorCode.INVALID_STATE, 'already consuming');
     }
@@ -145,7 +147,7 @@ export class FakeMedia implements RoomMedia {
     }
     await Promise.resolve();
     const id = randomUUID();
-    peer.consumers.set(id, { id, producerId, paused: true });
+    peer.consumers.set(id, { id, producerId, peerId: owner.peerId, kind: owner.producer.kind, paused: true });
     const codec = FAKE_ROUTER_CAPABILITIES.codecs.find((c) => sameMime(c.mimeType, owner.producer.mimeType))!;
     return {
       consumerId: id,
@@ -162,6 +164,29 @@ export class FakeMedia implements RoomMedia {
     const consumer = this.peer(peerId).consumers.get(consumerId);
     if (!consumer) throw new HearthError(ErrorCode.NOT_FOUND, 'no such consumer');
     consumer.paused = false;
+  }
+
+  /** Audio only closes the member's video consumers (and tells it); the speaker selection needs RTP: not here. */
+  async setVideoMode(peerId: string, mode: VideoMode): Promise<void> {
+    const peer = this.peer(peerId);
+    peer.videoMode = mode;
+    if (mode !== 'off') return;
+    for (const c of [...peer.consumers.values()]) {
+      if (c.kind !== 'video') continue;
+      peer.consumers.delete(c.id);
+      this.events.consumerClosed(peerId, c.id);
+    }
+  }
+
+  setAlwaysHeard(_peerIds: ReadonlySet<string>): void {}
+
+  async inspect(peerId: string): Promise<PeerMediaDump> {
+    const peer = this.peer(peerId);
+    return {
+      videoMode: peer.videoMode,
+      producers: [...peer.producers.values()].map((p) => ({ id: p.id, kind: p.kind, source: p.source, paused: p.paused, encodings: [], streams: [] })),
+      consumers: [...peer.consumers.values()].map((c) => ({ id: c.id, producerId: c.producerId, peerId: c.peerId, kind: c.kind, paused: c.paused, held: false, headerExtensions: [] })),
+    };
   }
 
   async dump(): Promise<MediaDump> {

@@ -146,6 +146,12 @@ export class MediaSession {
     }
   }
 
+  /** Both transports' WebRTC stats now (the quality monitor reads them). */
+  async stats(): Promise<ReadonlyMap<string, unknown>[]> {
+    const live = [this.sendTransport, this.recvTransport].filter((t): t is types.Transport => !!t && !t.closed);
+    return Promise.all(live.map((t) => t.getStats() as Promise<ReadonlyMap<string, unknown>>));
+  }
+
   private async restartIce(transport: types.Transport): Promise<void> {
     const { iceParameters } = await this.signaling.request('media.restartIce', { transportId: transport.id });
     await transport.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters });

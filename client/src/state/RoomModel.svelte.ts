@@ -5,6 +5,8 @@ import {
 import { SignalingClient, type ConnectionState } from '../connection/SignalingClient.js';
 import { MediaSession, type RemoteTrack } from '../media/MediaSession.js';
 import { KeyManager, canEncrypt } from '../e2ee/KeyManager.js';
+import { QualityMonitor, type Adaptation } from '../media/QualityMonitor.js';
+import type { LinkLevel } from '../media/linkQuality.js';
 import { E2eeModel } from './E2eeModel.svelte.js';
 import { FacilitatorModel } from './FacilitatorModel.svelte.js';
 import { TurnModel } from './TurnModel.svelte.js';
@@ -64,6 +66,8 @@ export class RoomModel {
   facilitator = $state<FacilitatorModel | undefined>();
   /** `reconnecting` while our own link is down: the seat waits for us on the server (the grace period). */
   connection = $state<'online' | 'reconnecting'>('online');
+  /** Our connection in three words, and what Hearth did about it (QualityMonitor). */
+  linkQuality = $state<{ level: LinkLevel | undefined; adapted: Adaptation | undefined }>({ level: undefined, adapted: undefined });
   e2ee = $state<E2eeModel | undefined>();
   readonly turns: TurnModel;
 
@@ -77,6 +81,7 @@ export class RoomModel {
   /** How to take our seat back after a dropped link (memory only: a reload joins again). */
   private resume: RoomSnapshot['resume'];
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
+  private quality: QualityMonitor | undefined;
 
   constructor(
     private readonly sessionId: string,
@@ -221,6 +226,7 @@ export class RoomModel {
       } else req.video?.stop();
       this.phase = 'joined';
       this.announce('You joined the group.');
+      this.watchQuality(media);
     } catch (error) {
       this.close(undefined, undefined, messageFor(error));
     }
@@ -249,6 +255,25 @@ export class RoomModel {
     if (state !== 'closed') return;
     const code = reason === ErrorCode.PROTOCOL_VERSION_MISMATCH ? reason : undefined;
     this.close(code, undefined, code ? messageFor({ code }) : 'The connection was lost.');
+  }
+
+  /** Samples our link every 2 s: shown to us and the facilitators, and acted on (less data) when it stays bad. */
+  private watchQuality(media: MediaSession): void {
+    this.quality = new QualityMonitor({
+      read: () => media.stats(),
+      report: (level, adapted) => this.signaling.request('media.reportQuality', { level, ...(adapted ? { adapted } : {}) }),
+      adapt: (to) => this.adaptTo(to),
+      say: (text) => this.explain(text),
+      changed: (level, adapted) => (this.linkQuality = { level, adapted }),
+    });
+    this.quality.start();
+  }
+
+  /** Hearth's own move on a bad link: less video (the member can undo it). False if there was nothing to cut. */
+  private async adaptTo(to: Adaptation): Promise<boolean> {
+    if (to !== 'audioOnly' || !this.cameraOn) return false;
+    await this.toggleCamera();
+    return true;
   }
 
   /** Our link dropped: calm words, and the seat waits for us on the server until the grace period ends. */
@@ -314,6 +339,7 @@ export class RoomModel {
 
   private teardown(): void {
     clearTimeout(this.graceTimer);
+    this.quality?.stop();
     this.connection = 'online';
     this.media?.close();
     this.keys?.close();

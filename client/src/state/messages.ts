@@ -13,6 +13,7 @@ export const ERROR_MESSAGES: Record<ErrorCode, string> = {
   NOT_ADMITTED: 'You have not been let in yet.',
   TOKEN_EXPIRED: 'This link has expired. Ask the facilitator for a new one.',
   TOKEN_INVALID: 'This link is not valid.',
+  AUDIO_ONLY: 'You chose audio only: turn it off to see or show video.',
   MEDIA_REJECTED: 'Your browser’s audio or video could not be used here.',
   TOKEN_REVOKED: 'This invitation was withdrawn. Ask the facilitator for a new one.',
   TOKEN_USED_UP: 'This invitation has already been used. Ask the facilitator for your own link.',

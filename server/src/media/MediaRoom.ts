@@ -1,15 +1,18 @@
 import type { types } from 'mediasoup';
-import { ErrorCode, HearthError, type MediaKind, type MediaSource } from '@hearth/shared';
+import { ErrorCode, HearthError, type MediaKind, type MediaSource, type VideoMode } from '@hearth/shared';
 import type { Config } from '../config/schema.js';
-import type { ConsumeResult, MediaDump, MediaEvents, RoomMedia, TransportParams } from '../room/ports.js';
+import type { ConsumeResult, MediaDump, MediaEvents, PeerMediaDump, RoomMedia, TransportParams } from '../room/ports.js';
 import type { WorkerSlot } from './WorkerPool.js';
 import { MEDIA_CODECS } from './codecs.js';
+import { applyPause, describeConsumer, describeProducer, preferredLayers, stateOf, type ConsumerState } from './consumers.js';
+import { SpeakerSelection } from './SpeakerSelection.js';
 
 interface PeerMedia {
   rtpCapabilities?: types.RtpCapabilities;
   transports: Map<string, types.WebRtcTransport>;
   producers: Map<string, types.Producer>;
   consumers: Map<string, types.Consumer>;
+  videoMode: VideoMode;
 }
 
 /** mediasoup rejects bad RTP parameters with TypeError / UnsupportedError: that is the client's fault. */
@@ -30,21 +33,33 @@ export class MediaRoom implements RoomMedia {
   private closed = false;
   /** Whose audio is forwarded: everyone, or only these members (floor control). */
   private audible: 'all' | ReadonlySet<string> = 'all';
+  /** Whom audio-only members hear on the open floor (the floor itself decides otherwise). */
+  private readonly selection = new SpeakerSelection(3);
+  private alwaysHeard: ReadonlySet<string> = new Set();
 
   private constructor(
     private readonly slot: WorkerSlot,
     private readonly router: types.Router,
+    /** mediasoup's dominant-speaker detection over every microphone of the room. */
+    private readonly speakers: types.ActiveSpeakerObserver,
     private readonly rtc: Config['rtc'],
     private readonly maxIncomingBitrate: number,
     /** Most consumers one member may hold: every other member's mic and camera, with room to spare. */
     private readonly maxConsumers: number,
     private readonly events: MediaEvents,
-  ) {}
+  ) {
+    // Reads the audio-level header extension, which end-to-end encryption leaves in clear (docs/e2ee.md).
+    this.speakers.on('dominantspeaker', ({ producer }) => {
+      const owner = this.producerOwner(producer.id);
+      if (owner && this.selection.dominant(owner.peerId)) void this.refreshHeld().catch(() => undefined);
+    });
+  }
 
   static async create(slot: WorkerSlot, config: Readonly<Config>, events: MediaEvents): Promise<MediaRoom> {
     const router = await slot.worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    const speakers = await router.createActiveSpeakerObserver({ interval: 300 });
     slot.rooms++;
-    return new MediaRoom(slot, router, config.rtc, config.mediasoup.maxIncomingBitrate, 4 * config.sessions.maxPeers, events);
+    return new MediaRoom(slot, router, speakers, config.rtc, config.mediasoup.maxIncomingBitrate, 4 * config.sessions.maxPeers, events);
   }
 
   get routerRtpCapabilities(): types.RtpCapabilities {
@@ -56,7 +71,7 @@ export class MediaRoom implements RoomMedia {
   }
 
   addPeer(peerId: string): void {
-    this.peers.set(peerId, { transports: new Map(), producers: new Map(), consumers: new Map() });
+    this.peers.set(peerId, { transports: new Map(), producers: new Map(), consumers: new Map(), videoMode: 'full' });
   }
 
   /** Closing a transport closes its producers and consumers; mediasoup tells consumers of closed producers. */
@@ -65,6 +80,8 @@ export class MediaRoom implements RoomMedia {
     if (!peer) return;
     this.peers.delete(peerId);
     for (const t of peer.transports.values()) t.close();
+    this.selection.forget(peerId);
+    void this.refreshHeld().catch(() => undefined);
   }
 
   setRtpCapabilities(peerId: string, caps: unknown): void {
@@ -129,10 +146,17 @@ export class MediaRoom implements RoomMedia {
       }),
     );
     peer.producers.set(producer.id, producer);
+    if (kind === 'audio') {
+      await this.speakers.addProducer({ producerId: producer.id });
+      await this.refreshHeld();
+    }
     producer.on('score', (scores) => {
       if (scores.length > 0) this.events.producerScore(peerId, Math.min(...scores.map((s) => s.score)));
     });
-    producer.observer.on('close', () => peer.producers.delete(producer.id));
+    producer.observer.on('close', () => {
+      peer.producers.delete(producer.id);
+      if (kind === 'audio') void this.refreshHeld().catch(() => undefined);
+    });
     return producer.id;
   }
 
@@ -154,6 +178,52 @@ export class MediaRoom implements RoomMedia {
   async setAudible(audible: 'all' | ReadonlySet<string>): Promise<void> {
     this.audible = audible;
     for (const [peerId, peer] of this.peers) for (const p of peer.producers.values()) await this.applyPause(peerId, p);
+    await this.refreshHeld();
+  }
+
+  setAlwaysHeard(peerIds: ReadonlySet<string>): void {
+    this.alwaysHeard = new Set(peerIds);
+    void this.refreshHeld().catch(() => undefined);
+  }
+
+  async setVideoMode(peerId: string, mode: VideoMode): Promise<void> {
+    const peer = this.peer(peerId);
+    peer.videoMode = mode;
+    for (const c of [...peer.consumers.values()]) {
+      if (c.kind !== 'video') continue;
+      if (mode === 'off') {
+        c.close();
+        peer.consumers.delete(c.id);
+        this.events.consumerClosed(peerId, c.id);
+        continue;
+      }
+      const layers = preferredLayers(c, mode);
+      if (layers) await c.setPreferredLayers(layers);
+    }
+    await this.refreshHeld();
+  }
+
+  /**
+   * The speaker selection, applied: on the open floor an audio-only member hears the moderators and the last
+   * few dominant speakers, and its other audio consumers are held paused at the server; under a floor (talking
+   * stick, go-around) the floor already pauses everyone else's microphone, so nothing is held. Everyone else
+   * hears everyone.
+   */
+  private async refreshHeld(): Promise<void> {
+    const micOwners = [...this.peers].filter(([, p]) => [...p.producers.values()].some((x) => x.kind === 'audio')).map(([id]) => id);
+    const heard = this.audible === 'all' ? this.selection.heard(micOwners, this.alwaysHeard) : 'all';
+    const changed: types.Consumer[] = [];
+    for (const peer of this.peers.values()) {
+      for (const c of peer.consumers.values()) {
+        if (c.kind !== 'audio') continue;
+        const s = stateOf(c);
+        const held = peer.videoMode === 'off' && heard !== 'all' && !heard.has(s.peerId);
+        if (held === s.held) continue;
+        s.held = held;
+        changed.push(c);
+      }
+    }
+    await Promise.all(changed.map((c) => applyPause(c)));
   }
 
   private floorHolds(peerId: string, kind: MediaKind): boolean {
@@ -174,6 +244,8 @@ export class MediaRoom implements RoomMedia {
     if (!transport) throw new HearthError(ErrorCode.INVALID_STATE, 'no recv transport');
     const owner = this.producerOwner(producerId);
     if (!owner || owner.peerId === peerId) throw new HearthError(ErrorCode.NOT_FOUND, 'no such producer');
+    const kind = owner.producer.kind;
+    if (kind === 'video' && peer.videoMode === 'off') throw new HearthError(ErrorCode.AUDIO_ONLY, 'audio only: no video');
     // One consumer per producer and member: repeats would only multiply the forwarding cost.
     for (const c of peer.consumers.values()) {
       if (c.producerId === producerId) throw new HearthError(ErrorCode.INVALID_STATE, 'already consuming');
@@ -183,8 +255,17 @@ export class MediaRoom implements RoomMedia {
       throw new HearthError(ErrorCode.MEDIA_REJECTED, 'cannot consume with these capabilities');
     }
     // Paused until the client has set up its receiver (and its decryption transform) and says so.
-    const consumer = await transport.consume({ producerId, rtpCapabilities: caps, paused: true });
+    const state: ConsumerState = { peerId: owner.peerId, ready: false, held: false, paused: true };
+    const consumer = await transport.consume({
+      producerId, rtpCapabilities: caps, paused: true, appData: { ...state },
+      ...(kind === 'video' && peer.videoMode === 'low' ? { preferredLayers: { spatialLayer: 0 } } : {}),
+    });
+    if (peer.videoMode === 'off' && kind === 'video') {
+      consumer.close(); // the member switched to audio only while we waited
+      throw new HearthError(ErrorCode.AUDIO_ONLY, 'audio only: no video');
+    }
     peer.consumers.set(consumer.id, consumer);
+    if (kind === 'audio') await this.refreshHeld(); // an audio-only member may not hear this speaker now
     consumer.observer.on('close', () => peer.consumers.delete(consumer.id));
     consumer.on('producerclose', () => this.events.consumerClosed(peerId, consumer.id));
     consumer.on('transportclose', () => peer.consumers.delete(consumer.id));
@@ -202,7 +283,8 @@ export class MediaRoom implements RoomMedia {
   async resumeConsumer(peerId: string, consumerId: string): Promise<void> {
     const consumer = this.peer(peerId).consumers.get(consumerId);
     if (!consumer) throw new HearthError(ErrorCode.NOT_FOUND, 'no such consumer');
-    await consumer.resume();
+    stateOf(consumer).ready = true;
+    await applyPause(consumer);
   }
 
   /** Counts of live mediasoup objects, from the router itself (tests check for leaks with it). */
@@ -216,6 +298,15 @@ export class MediaRoom implements RoomMedia {
       producers: d.mapProducerIdConsumerIds.length,
       consumers: d.mapConsumerIdProducerId.length,
       pausedConsumers: consumers.filter((c) => c.paused).length,
+    };
+  }
+
+  async inspect(peerId: string): Promise<PeerMediaDump> {
+    const peer = this.peer(peerId);
+    return {
+      videoMode: peer.videoMode,
+      producers: await Promise.all([...peer.producers.values()].map(describeProducer)),
+      consumers: await Promise.all([...peer.consumers.values()].map(describeConsumer)),
     };
   }
 

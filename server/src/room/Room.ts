@@ -1,6 +1,6 @@
 import {
   ErrorCode, HearthError, type EventOf, type MediaKind, type MediaSource, type PeerInfo, type ProducerInfo, type RoomSnapshot,
-  type RosterMember, type ServerEventName,
+  type RosterMember, type ServerEventName, type VideoMode, isModerator,
 } from '@hearth/shared';
 import type { Link, Quality, SessionMember } from './member.js';
 import type { RoomMedia } from './ports.js';
@@ -31,6 +31,7 @@ export class Room {
     const peers = [...this.seated.values()].map((s) => info(s.card, s.link, s.away));
     this.seated.set(card.id, { card: { ...card }, link, away: false });
     this.media.addPeer(card.id);
+    this.media.setAlwaysHeard(this.moderators());
     const self = info(card, link, false);
     this.broadcast(card.id, 'peer.joined', self);
     this.onChange();
@@ -41,6 +42,7 @@ export class Room {
   leave(peerId: string, revocation?: string): void {
     if (!this.seated.delete(peerId)) return;
     this.media.removePeer(peerId);
+    this.media.setAlwaysHeard(this.moderators());
     this.broadcast(peerId, 'peer.left', revocation ? { peerId, revocation } : { peerId });
     this.onChange();
   }
@@ -80,6 +82,7 @@ export class Room {
 
   async produce(m: SessionMember, transportId: string, kind: MediaKind, source: MediaSource, rtp: unknown): Promise<string> {
     if (source === 'camera' && m.cameraLocked) throw new HearthError(ErrorCode.LOCKED_BY_FACILITATOR);
+    if (source === 'camera' && m.link.videoMode === 'off') throw new HearthError(ErrorCode.AUDIO_ONLY);
     // A muted member may set up a microphone, but it starts (and stays) paused at the server.
     const paused = source === 'mic' && m.micLocked;
     const producerId = await this.media.produce(m.id, transportId, kind, source, rtp, paused);
@@ -114,6 +117,17 @@ export class Room {
     for (const p of [...m.link.producers.values()]) if (p.source === 'camera') this.closeProducer(m, p.id);
   }
 
+  /**
+   * How much video a member takes part in (kept on its link; the media port enforces it). Audio only also closes
+   * the member's camera: no video is sent, whatever its client does.
+   */
+  async setVideoMode(m: SessionMember, mode: VideoMode): Promise<void> {
+    m.link.videoMode = mode;
+    if (mode === 'off') this.closeCamera(m);
+    await this.media.setVideoMode(m.id, mode);
+    this.onChange();
+  }
+
   /** Floor control: forward audio from these members only (facilitators included by the caller), or from all. */
   async setAudible(audible: 'all' | ReadonlySet<string>): Promise<void> {
     await this.media.setAudible(audible);
@@ -139,6 +153,7 @@ export class Room {
       return {
         id, displayName: card.displayName, role: card.role, mic: trackState(link, 'mic'), camera: trackState(link, 'camera'),
         micLocked: m?.micLocked ?? false, cameraLocked: m?.cameraLocked ?? false, quality: link.quality, away,
+        video: link.videoMode,
       };
     });
   }
@@ -149,6 +164,11 @@ export class Room {
     this.closedFlag = true;
     this.seated.clear();
     this.media.close();
+  }
+
+  /** Who an audio-only member always hears, whoever speaks: the moderators in the circle. */
+  private moderators(): Set<string> {
+    return new Set([...this.seated].filter(([, s]) => isModerator(s.card.role)).map(([id]) => id));
   }
 
   private async pause(m: SessionMember, producerId: string, paused: boolean): Promise<void> {

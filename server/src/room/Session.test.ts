@@ -28,6 +28,9 @@ function stubMedia(calls: Call[] = [], gate?: Promise<void>): RoomMedia {
     setAudible: async (audible) => void calls.push(['setAudible', audible === 'all' ? 'all' : [...audible].sort()]),
     consume: async () => { throw new Error('not in these tests'); },
     resumeConsumer: async () => undefined,
+    setVideoMode: async () => undefined,
+    setAlwaysHeard: () => undefined,
+    inspect: async () => ({ videoMode: 'full', producers: [], consumers: [] }),
     dump: async () => ({ transports: 0, producers: 0, consumers: 0, pausedConsumers: 0, pausedProducers: [] }),
     close: rec('close'),
   };

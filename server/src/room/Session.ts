@@ -1,6 +1,6 @@
 import {
   type InviteGrant,
-  ErrorCode, HearthError, ROLES_BY_KIND, mayInvite, type ClientRequestName, type E2eeKey, type MembershipEffect, type RequestOf,
+  ErrorCode, HearthError, ROLES_BY_KIND, mayActOn, mayInvite, type ClientRequestName, type E2eeKey, type MembershipEffect, type RequestOf,
   type ResponseOf, type Role, type RoomSnapshot,
 } from '@hearth/shared';
 import { memberIdFor } from '@hearth/shared/crypto';
@@ -297,6 +297,26 @@ export class Session extends SessionCore {
 
   async resumeConsumer(actorId: string, r: Req<'media.resumeConsumer'>): Res<'media.resumeConsumer'> {
     await this.room.media.resumeConsumer(this.seated(actorId).id, r.consumerId);
+    return done;
+  }
+
+  /** The member's own choice of how much video it takes part in (audio only, low data, full). */
+  async setReceiveMode(actorId: string, r: Req<'media.setReceiveMode'>): Res<'media.setReceiveMode'> {
+    await this.room.setVideoMode(this.seated(actorId), r.video);
+    return done;
+  }
+
+  /** A moderator switches a member to low data video, or back; audio only stays audio only. The member is told. */
+  async setLowData(actorId: string, r: Req<'facilitator.setLowData'>): Res<'facilitator.setLowData'> {
+    const target = this.seated(r.peerId);
+    if (!mayActOn(this.seated(actorId).role, target.role)) throw new HearthError(ErrorCode.NOT_ALLOWED);
+    const from = target.link.videoMode;
+    const to = from === 'off' ? 'off' : r.lowData ? 'low' : 'full';
+    if (to !== from) {
+      await this.room.setVideoMode(target, to);
+      this.room.sendTo(target.id, 'media.videoMode', { video: to, byFacilitator: true });
+    }
+    this.record(actorId, r.lowData ? 'switched to low data video' : 'switched back to full video', target.link.displayName);
     return done;
   }
 

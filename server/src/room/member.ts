@@ -1,4 +1,4 @@
-import type { E2eeKey, EventOf, Member, PeerInfo, ProducerInfo, RosterMember, VideoMode } from '@hearth/shared';
+import type { E2eeKey, EventOf, LinkReport, Member, PeerInfo, ProducerInfo, RosterMember, VideoMode } from '@hearth/shared';
 import type { PeerOutbox } from './ports.js';
 
 export type Quality = RosterMember['quality'];
@@ -21,6 +21,8 @@ export interface Link {
   videoMode: VideoMode;
   /** The facilitator's signed revocation of this key, once removed: it goes out with `peer.left`. */
   revocation?: string;
+  /** The member's connection as their browser measures it, and what Hearth did about it. */
+  report?: LinkReport;
   /** The secret a new connection shows to take this seat back after a dropped link (`session.resume`). */
   resumeToken?: string;
 }

@@ -1,4 +1,4 @@
-import type { EventOf, ErrorCode, MediaKind, MediaSource, ResponseOf, ServerEventName } from '@hearth/shared';
+import type { EventOf, ErrorCode, MediaKind, MediaSource, ResponseOf, ServerEventName, VideoMode } from '@hearth/shared';
 
 /** What Room needs from the media module (implemented by media/MediaRoom with mediasoup). */
 export interface RoomMedia {
@@ -19,8 +19,19 @@ export interface RoomMedia {
   /** Forward audio only from these members, or from everyone. */
   setAudible(audible: 'all' | ReadonlySet<string>): Promise<void>;
   consume(peerId: string, producerId: string): Promise<ConsumeResult>;
+  /** The client is ready for this consumer; it flows unless the server holds it (audio only, see setVideoMode). */
   resumeConsumer(peerId: string, consumerId: string): Promise<void>;
+  /**
+   * How much video this member takes part in. `off` (audio only): its video consumers are closed (the member is
+   * told, as `consumerClosed`), video cannot be consumed (AUDIO_ONLY), and on the open floor it hears only the
+   * moderators and the last dominant speakers; `low`: its video consumers prefer the smallest layer.
+   */
+  setVideoMode(peerId: string, mode: VideoMode): Promise<void>;
+  /** Members an audio-only member always hears, whoever is speaking: the moderators in the circle. */
+  setAlwaysHeard(peerIds: ReadonlySet<string>): void;
   dump(): Promise<MediaDump>;
+  /** One member's producers and consumers as the media holds them (read-only: tests, diagnostics). */
+  inspect(peerId: string): Promise<PeerMediaDump>;
   close(): void;
 }
 
@@ -32,6 +43,38 @@ export interface MediaDump {
   pausedConsumers: number;
   /** Ids of producers paused at the server (muted): mediasoup forwards nothing of them. */
   pausedProducers: string[];
+}
+
+/** A producer as the SFU sees it: the layers its sender declared, and the RTP streams that arrive (one a layer). */
+export interface ProducerDump {
+  id: string;
+  kind: MediaKind;
+  source: MediaSource;
+  paused: boolean;
+  encodings: { rid?: string; scalabilityMode?: string; maxBitrate?: number }[];
+  streams: { rid?: string; ssrc: number; bitrate: number; score: number }[];
+}
+
+/** A consumer as the SFU holds it: paused (for any reason), held (by the speaker selection), its layers. */
+export interface ConsumerDump {
+  id: string;
+  producerId: string;
+  /** Whose producer it consumes. */
+  peerId: string;
+  kind: MediaKind;
+  /** As the worker holds it: for any reason (not ready, held, or the whole consumer). */
+  paused: boolean;
+  held: boolean;
+  /** The RTP header extensions the SFU writes on what it forwards to this member. */
+  headerExtensions: string[];
+  preferredLayers?: { spatialLayer: number; temporalLayer?: number };
+  currentLayers?: { spatialLayer: number; temporalLayer?: number };
+}
+
+export interface PeerMediaDump {
+  videoMode: VideoMode;
+  producers: ProducerDump[];
+  consumers: ConsumerDump[];
 }
 
 /** What a member needs to set up its side of a transport: the protocol's answer to `media.createTransport`. */

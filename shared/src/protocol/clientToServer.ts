@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MODERATION_ACTIONS } from '../vocabulary/index.js';
 import {
   B64, DeviceId, DisplayName, E2eeKey, ReactionSchema, TurnModeSchema, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
-  ResumeToken, RoomSnapshot, RtpCapabilities, RtpParameters, SessionId, SessionInfo, Signature,
+  ResumeToken, RoomSnapshot, RtpCapabilities, RtpParameters, SessionId, SessionInfo, Signature, VideoModeSchema,
 } from './common.js';
 
 const Empty = Type.Object({}, { additionalProperties: false });
@@ -74,6 +74,12 @@ export const ClientRequests = {
   ),
   /** The client has set up its receiver: start forwarding media. */
   'media.resumeConsumer': request(Strict({ consumerId: Id }), Empty),
+  /**
+   * How much video this member takes part in (see VideoMode). `off` (audio only): the server closes the member's
+   * camera and its video consumers and refuses new ones (AUDIO_ONLY); `low`: every video consumer prefers the
+   * smallest layer. The server keeps it until changed (by the member, or a facilitator's `setLowData`).
+   */
+  'media.setReceiveMode': request(Strict({ video: VideoModeSchema }), Empty),
 
   // End-to-end encryption. The server relays these as opaque, size-limited blobs to named admitted members.
   /**
@@ -134,6 +140,11 @@ export const ClientRequests = {
   'facilitator.stopCamera': request(Strict({ peerId: Id }), Empty),
   /** Allow a member to turn their camera on again. */
   'facilitator.allowCamera': request(Strict({ peerId: Id }), Empty),
+  /**
+   * Switch a member to low data video (or back to full): what they receive and send drops to the smallest layer.
+   * A member in audio only stays there. The member is told (`media.videoMode`) and may change it again.
+   */
+  'facilitator.setLowData': request(Strict({ peerId: Id, lowData: Type.Boolean() }), Empty),
   /** Remove someone: disconnected, told why, and kept out with the same link or device. */
   'facilitator.remove': request(
     Strict({ peerId: Id, message: Type.Optional(FacilitatorNote), revocation: Type.Optional(Signature) }),

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { REACTIONS, ROLES, SESSION_KINDS, TURN_MODES } from '../vocabulary/index.js';
 
 /** Bump on any incompatible change to a message below. Sent in the socket.io handshake (`auth`). */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /** Largest socket.io packet the server accepts, in bytes (checked before parsing). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -38,6 +38,13 @@ export type MediaKind = Static<typeof MediaKind>;
 /** Which device a producer carries: the kind alone does not say it (later: screen share). */
 export const MediaSource = Type.Union([Type.Literal('mic'), Type.Literal('camera')]);
 export type MediaSource = Static<typeof MediaSource>;
+/**
+ * How much video a member takes part in, kept by the server for each member. `full`: the layer its link carries
+ * (the SFU picks it from the estimated bandwidth); `low`: low data, the smallest layer of every camera received,
+ * and its own camera sends only its smallest layer; `off`: audio only, no video sent or received at all.
+ */
+export const VideoModeSchema = Type.Union([Type.Literal('full'), Type.Literal('low'), Type.Literal('off')]);
+export type VideoMode = Static<typeof VideoModeSchema>;
 
 // mediasoup's RTP/DTLS structures. Their shape is checked here (bounded, typed at the top level) and
 // mediasoup's own ortc validation checks the rest; anything it rejects becomes MEDIA_REJECTED.

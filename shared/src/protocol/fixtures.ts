@@ -35,6 +35,7 @@ export const VALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'media.setProducerPaused': [{ producerId: 'p1', paused: true }, { producerId: 'p1', paused: false }],
   'media.consume': [{ producerId: 'p-1_2' }],
   'media.resumeConsumer': [{ consumerId: 'c1' }],
+  'media.setReceiveMode': [{ video: 'full' }, { video: 'low' }, { video: 'off' }],
   'e2ee.distribute': [{ epoch: 1, envelopes: [{ to: 'p1', nonce: n32, box: 'X'.repeat(120) }] }, { epoch: 2, envelopes: [] }],
   'e2ee.ack': [{ epoch: 1, tag: k43 }, { epoch: 0xffffffff, tag: k43 }],
   'chat.send': [{ epoch: 2, nonce: 'n'.repeat(16), ciphertext: 'c'.repeat(40) }],
@@ -56,6 +57,7 @@ export const VALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'facilitator.muteAll': [{}],
   'facilitator.stopCamera': [{ peerId: 'p1' }],
   'facilitator.allowCamera': [{ peerId: 'p1' }],
+  'facilitator.setLowData': [{ peerId: 'p1', lowData: true }, { peerId: 'p1', lowData: false }],
   'facilitator.remove': [{ peerId: 'p1' }, { peerId: 'p1', message: 'x'.repeat(300) }, { peerId: 'p1', revocation: sig }],
   'facilitator.lock': [{ locked: true }, { locked: false }],
   'facilitator.end': [{}],
@@ -108,6 +110,7 @@ export const INVALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'media.setProducerPaused': [{ producerId: 'p1' }, { producerId: 'p1', paused: 'yes' }],
   'media.consume': [{}, { producerId: 7 }, { producerId: 'p1', rtpCapabilities: {} }],
   'media.resumeConsumer': [{}, { consumerId: null }],
+  'media.setReceiveMode': [{}, { video: 'none' }, { video: true }, { video: 'off', audio: 'off' }],
   'e2ee.distribute': [
     { epoch: 0, envelopes: [{ to: 'p1', nonce: n32, box: 'X'.repeat(120) }] },
     { epoch: 1 },
@@ -135,6 +138,7 @@ export const INVALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'facilitator.muteAll': [{ except: 'p1' }],
   'facilitator.stopCamera': [{}, { peerId: 1 }],
   'facilitator.allowCamera': [{}],
+  'facilitator.setLowData': [{ peerId: 'p1' }, { lowData: true }, { peerId: 'p1', lowData: 'yes' }, { peerId: 'p1', lowData: true, video: 'off' }],
   'facilitator.remove': [{}, { peerId: 'p1', message: 'x'.repeat(301) }, { peerId: 'p1', ban: 'forever' }],
   'facilitator.lock': [{}, { locked: 'yes' }],
   'facilitator.end': [{ reason: 'x' }],
@@ -162,7 +166,7 @@ export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
   'facilitator.roster': [{
     locked: false,
     waiting: [{ id: 'w1', displayName: 'Wes', e2eeKey: { publicKey: 'A'.repeat(43), binding: 'B'.repeat(43) } }],
-    members: [{ id: 'a1', displayName: 'Ann', role: 'facilitator', mic: 'on', camera: 'none', micLocked: false, cameraLocked: false, quality: 'good', away: false }],
+    members: [{ id: 'a1', displayName: 'Ann', role: 'facilitator', mic: 'on', camera: 'none', micLocked: false, cameraLocked: false, quality: 'good', away: false, video: 'low' }],
     audit: [{ at: '2026-11-23T10:00:00.000Z', actor: 'Ann (facilitator)', action: 'admitted', target: 'Wes' }],
   }],
   'peer.joined': [peer],
@@ -171,6 +175,7 @@ export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
   'producer.added': [{ id: 'p1', peerId: 'a1', kind: 'audio', source: 'mic', paused: false }],
   'producer.closed': [{ producerId: 'p1', peerId: 'a1' }],
   'producer.paused': [{ producerId: 'p1', peerId: 'a1', paused: true }],
+  'media.videoMode': [{ video: 'low', byFacilitator: true }, { video: 'full', byFacilitator: false }],
   'consumer.closed': [{ consumerId: 'c1' }],
   'turn.state': [
     { mode: 'stick', holder: 'a1', queue: ['b1'], order: [], limitMs: 120000, endsAt: 5000, warnAt: 2000, turn: 3, serverNow: 1000 },

@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { B64, DisplayName, E2eeKey, Signature, FacilitatorNote, Id, PeerInfo, ProducerInfo, ReactionSchema, RoleSchema, RoomSnapshot, TurnModeSchema } from './common.js';
+import {
+  B64, DisplayName, E2eeKey, Signature, FacilitatorNote, Id, PeerInfo, ProducerInfo, ReactionSchema, RoleSchema, RoomSnapshot, TurnModeSchema,
+  VideoModeSchema,
+} from './common.js';
 import { ErrorCode } from '../vocabulary/errorCodes.js';
 
 const TrackState = Type.Union([Type.Literal('on'), Type.Literal('off'), Type.Literal('none')]);
@@ -26,6 +29,8 @@ export const RosterMember = Type.Object({
   quality: Quality,
   /** The member's link dropped; their seat is kept until the grace period ends. */
   away: Type.Boolean(),
+  /** How much video the member takes part in: full, low data, or audio only (`off`). */
+  video: VideoModeSchema,
 });
 export type RosterMember = Static<typeof RosterMember>;
 
@@ -78,6 +83,8 @@ export const ServerEvents = {
   'producer.closed': Type.Object({ producerId: Id, peerId: Id }),
   /** A member's track was muted or unmuted (by them or a facilitator). */
   'producer.paused': Type.Object({ producerId: Id, peerId: Id, paused: Type.Boolean() }),
+  /** A facilitator changed how much video this member takes part in (see `media.setReceiveMode`). */
+  'media.videoMode': Type.Object({ video: VideoModeSchema, byFacilitator: Type.Boolean() }),
   /** The server closed one of this member's consumers. */
   'consumer.closed': Type.Object({ consumerId: Id }),
   /** The floor changed (mode, holder, queue, timer). */

@@ -45,6 +45,8 @@ export const ErrorCode = {
   RESUME_EXPIRED: 'RESUME_EXPIRED',
   /** A facilitator muted this microphone or stopped this camera; only a facilitator can allow it again. */
   LOCKED_BY_FACILITATOR: 'LOCKED_BY_FACILITATOR',
+  /** This member chose audio only: the server neither sends them video nor takes a camera from them. */
+  AUDIO_ONLY: 'AUDIO_ONLY',
   /** mediasoup refused the media parameters (e.g. unsupported codec). */
   MEDIA_REJECTED: 'MEDIA_REJECTED',
   /** Anything unexpected on the server; logged there with context. */

@@ -21,7 +21,7 @@ export type Standing = 'outside' | 'waiting' | 'admitted';
 export const MODERATION_ACTIONS = [
   'facilitator.admit', 'facilitator.admitAll', 'facilitator.deny',
   'facilitator.mute', 'facilitator.askUnmute', 'facilitator.muteAll',
-  'facilitator.stopCamera', 'facilitator.allowCamera',
+  'facilitator.stopCamera', 'facilitator.allowCamera', 'facilitator.setLowData',
   'facilitator.remove', 'facilitator.lock', 'facilitator.end',
   'facilitator.createInvite', 'facilitator.revokeInvite',
   'facilitator.setTurnMode', 'facilitator.passStick', 'facilitator.takeStick', 'facilitator.extendTurn',

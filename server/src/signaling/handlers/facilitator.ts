@@ -12,6 +12,7 @@ export const askUnmute = asActor<'facilitator.askUnmute'>((s, me, r) => s.askUnm
 export const muteAll = asActor<'facilitator.muteAll'>((s, me) => s.muteAll(me));
 export const stopCamera = asActor<'facilitator.stopCamera'>((s, me, r) => s.stopCamera(me, r));
 export const allowCamera = asActor<'facilitator.allowCamera'>((s, me, r) => s.allowCamera(me, r));
+export const setLowData = asActor<'facilitator.setLowData'>((s, me, r) => s.setLowData(me, r));
 export const remove = asActor<'facilitator.remove'>((s, me, r) => s.remove(me, r));
 export const setTurnMode = asActor<'facilitator.setTurnMode'>((s, me, r) => s.setTurnMode(me, r));
 export const passStick = asActor<'facilitator.passStick'>((s, me, r) => s.passStick(me, r));

@@ -12,3 +12,4 @@ export const closeProducer = asActor<'media.closeProducer'>((s, me, r) => s.clos
 export const setProducerPaused = asActor<'media.setProducerPaused'>((s, me, r) => s.setProducerPaused(me, r));
 export const consume = asActor<'media.consume'>((s, me, r) => s.consume(me, r));
 export const resumeConsumer = asActor<'media.resumeConsumer'>((s, me, r) => s.resumeConsumer(me, r));
+export const setReceiveMode = asActor<'media.setReceiveMode'>((s, me, r) => s.setReceiveMode(me, r));

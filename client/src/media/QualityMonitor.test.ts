@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { QualityMonitor, type Adaptation } from './QualityMonitor.js';
+
+/** Stats as a transport would report them: a round trip and a send estimate (kbit/s). */
+const stats = (rttMs: number, outKbps: number) => [new Map([['p', { type: 'candidate-pair', nominated: true, currentRoundTripTime: rttMs / 1000, availableOutgoingBitrate: outKbps * 1000 }]])];
+
+function monitor(canAdapt = true) {
+  let now = stats(30, 2000);
+  const reports: [string, Adaptation | undefined][] = [];
+  const said: string[] = [];
+  const adapts: Adaptation[] = [];
+  const m = new QualityMonitor({
+    read: async () => now,
+    report: async (level, adapted) => reports.push([level, adapted]),
+    adapt: async (to) => (adapts.push(to), canAdapt),
+    say: (t) => said.push(t),
+    changed: () => undefined,
+  });
+  return { m, reports, said, adapts, set: (rtt: number, kbps: number) => (now = stats(rtt, kbps)) };
+}
+
+describe('what Hearth does about a weak link', () => {
+  it('reports the level when it changes, switches a weak link to low data after 6 s, a poor one to audio-only, and says so', async () => {
+    const t = monitor();
+    await t.m.tick();
+    expect(t.reports).toEqual([['good', undefined]]);
+    t.set(120, 200); // a 300 kbit/s-like uplink
+    for (let i = 0; i < 4; i++) await t.m.tick();
+    expect(t.adapts).toEqual(['lowData']);
+    expect(t.reports).toEqual([['good', undefined], ['weak', undefined], ['weak', 'lowData']]);
+    t.set(600, 25); // 25 kbit/s
+    for (let i = 0; i < 4; i++) await t.m.tick();
+    expect(t.adapts).toEqual(['lowData', 'audioOnly']);
+    expect(t.m.adapted).toBe('audioOnly');
+    expect(t.said.at(-1)).toMatch(/switched you to audio-only/);
+    for (let i = 0; i < 4; i++) await t.m.tick();
+    expect(t.adapts).toHaveLength(2); // once is enough
+  });
+
+  it('a member who undoes it is not switched again by Hearth; nothing to switch is not announced', async () => {
+    const t = monitor();
+    t.set(600, 25);
+    for (let i = 0; i < 4; i++) await t.m.tick();
+    expect(t.adapts).toEqual(['audioOnly']);
+    t.m.undone();
+    for (let i = 0; i < 4; i++) await t.m.tick();
+    expect(t.adapts).toEqual(['audioOnly']);
+    const already = monitor(false);
+    already.set(600, 25);
+    for (let i = 0; i < 4; i++) await already.m.tick();
+    expect(already.said).toEqual([]);
+    expect(already.m.adapted).toBeUndefined();
+  });
+});

@@ -1,0 +1,63 @@
+import type { LinkSample } from './linkQuality.js';
+
+/** The few counters a sample needs, read from both transports' stats at one moment. */
+export interface StatsTotals {
+  at: number;
+  rttMs?: number;
+  outKbps?: number;
+  outLossPct?: number;
+  disconnected: boolean;
+  packetsReceived: number;
+  packetsLost: number;
+  samplesReceived: number;
+  samplesConcealed: number;
+}
+
+type Stat = Record<string, unknown> & { type: string };
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** Reads what a sample needs from RTCStatsReports (send and receive transports). */
+export function readTotals(reports: Iterable<ReadonlyMap<string, unknown>>, at: number): StatsTotals {
+  const t: StatsTotals = { at, disconnected: false, packetsReceived: 0, packetsLost: 0, samplesReceived: 0, samplesConcealed: 0 };
+  let outLoss: number[] = [];
+  for (const report of reports) {
+    for (const raw of report.values()) {
+      const s = raw as Stat;
+      if (s.type === 'candidate-pair' && s.nominated === true) {
+        const rtt = num(s.currentRoundTripTime);
+        if (rtt !== undefined) t.rttMs = Math.max(t.rttMs ?? 0, rtt * 1000);
+        const out = num(s.availableOutgoingBitrate);
+        if (out !== undefined) t.outKbps = Math.min(t.outKbps ?? Infinity, out / 1000);
+      } else if (s.type === 'transport' && (s.iceState === 'disconnected' || s.iceState === 'failed')) {
+        t.disconnected = true;
+      } else if (s.type === 'inbound-rtp') {
+        t.packetsReceived += num(s.packetsReceived) ?? 0;
+        t.packetsLost += Math.max(0, num(s.packetsLost) ?? 0);
+        if (s.kind === 'audio') {
+          t.samplesReceived += num(s.totalSamplesReceived) ?? 0;
+          t.samplesConcealed += (num(s.concealedSamples) ?? 0) - (num(s.silentConcealedSamples) ?? 0);
+        }
+      } else if (s.type === 'remote-inbound-rtp') {
+        const f = num(s.fractionLost);
+        if (f !== undefined) outLoss = [...outLoss, f * 100];
+      }
+    }
+  }
+  if (outLoss.length > 0) t.outLossPct = Math.max(...outLoss);
+  return t;
+}
+
+/** A sample over the interval between two readings (loss and concealment as shares of that interval). */
+export function sampleBetween(prev: StatsTotals | undefined, now: StatsTotals): LinkSample {
+  const sample: LinkSample = { disconnected: now.disconnected };
+  if (now.rttMs !== undefined) sample.rttMs = now.rttMs;
+  if (now.outKbps !== undefined) sample.outKbps = now.outKbps;
+  if (now.outLossPct !== undefined) sample.outLossPct = now.outLossPct;
+  if (!prev) return sample;
+  const received = now.packetsReceived - prev.packetsReceived;
+  const lost = now.packetsLost - prev.packetsLost;
+  if (received + lost > 20) sample.inLossPct = (100 * Math.max(0, lost)) / (received + lost);
+  const samples = now.samplesReceived - prev.samplesReceived;
+  if (samples > 0) sample.concealedPct = (100 * Math.max(0, now.samplesConcealed - prev.samplesConcealed)) / samples;
+  return sample;
+}
