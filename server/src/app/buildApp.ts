@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import fastifyStatic from '@fastify/static';
 import { Server } from 'socket.io';
 import { MAX_MESSAGE_BYTES, type ClientToServerEvents, type ServerToClientEvents } from '@hearth/shared';
 import { sodiumReady } from '@hearth/shared/crypto';
@@ -13,6 +10,7 @@ import { TokenService } from '../auth/TokenService.js';
 import { SessionRegistry } from '../room/SessionRegistry.js';
 import type { RoomMedia, RoomMediaFactory } from '../room/ports.js';
 import { registerSessionRoutes } from './sessionRoutes.js';
+import { registerClient } from './clientFiles.js';
 import { attachGateway, sameOriginOnly, type GatewayOptions } from '../signaling/gateway.js';
 import { loggerOptions } from './logger.js';
 
@@ -84,39 +82,3 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   });
   return { fastify, io, sessions, tokens, workers, config, adminKey };
 }
-
-/** Serves the built client; every session link (/s/<id>) and the host page get the single-page app. */
-function registerClient(fastify: FastifyInstance, clientDir: string): void {
-  if (!clientDir) return;
-  const index = path.join(clientDir, 'index.html');
-  if (!fs.existsSync(index)) {
-    fastify.log.warn('client build not found; run the build before starting');
-    return;
-  }
-  void fastify.register(fastifyStatic, { root: clientDir, index: 'index.html' });
-  // The single-page app's routes: a session link, and the facilitator's page.
-  fastify.get('/s/:sessionId', (_req, reply) => reply.sendFile('index.html'));
-  fastify.get('/host', (_req, reply) => reply.sendFile('index.html'));
-  fastify.addHook('onSend', async (_req, reply, payload) => {
-    // No third party may be contacted by the page, and no page may frame it.
-    reply.header('Content-Security-Policy', CSP);
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Permissions-Policy', 'camera=(self), microphone=(self), geolocation=()');
-    return payload;
-  });
-}
-
-const CSP = [
-  "default-src 'self'",
-  // WebAssembly (libsodium) needs wasm-unsafe-eval; it does not allow eval() of JavaScript.
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self' blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
