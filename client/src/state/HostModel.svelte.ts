@@ -1,6 +1,9 @@
-import { readCreateSession, type CreateSessionRequest, type SessionKind } from '@hearth/shared';
-import { linksFor, newSessionKeys, sodiumReady } from '@hearth/shared/crypto';
+import type { CreateSessionRequest, SessionKind } from '@hearth/shared';
+import { lazyModule } from './lazy.js';
 import { messageFor } from './messages.js';
+
+/** libsodium and TypeBox stay out of the first screen: the page fetches them once it has drawn. */
+const hostChunk = lazyModule(() => import('./hostChunk.js'));
 
 interface Created {
   title: string;
@@ -27,12 +30,18 @@ export class HostModel {
     this.key = fromHash ?? sessionStorage.getItem('hearth.adminKey') ?? '';
   }
 
+  /** Starts fetching what create() needs, after the page has drawn, so pressing the button waits for nothing. */
+  prepare(): void {
+    hostChunk.loadAfterPaint();
+  }
+
   async create(title: string, kind: SessionKind): Promise<void> {
     this.busy = true;
     this.error = undefined;
     try {
       // The session secret and signing key are made here and only ever travel inside the links' fragments; the
       // server gets the signing key's public half, to keep the key leader rule the same as the browsers'.
+      const { linksFor, newSessionKeys, readCreateSession, sodiumReady } = await hostChunk.load();
       await sodiumReady();
       const keys = newSessionKeys();
       const request: CreateSessionRequest = { title, kind, signingKey: keys.signingPublicKey };

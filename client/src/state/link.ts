@@ -1,4 +1,4 @@
-import { parseLinkFragment, randomId, type LinkFragment } from '@hearth/shared';
+import { parseLinkFragment, randomId, type LinkFragment } from '@hearth/shared/links';
 
 const KEY = (sessionId: string) => `hearth.link.${sessionId}`;
 
