@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { Page } from 'playwright-core';
 import { clearBytes, openFrame, sealFrame } from '@hearth/shared/crypto/frame';
 import { deriveSenderKey } from '@hearth/shared/crypto/keySchedule';
+import { FIRST_SCREEN_BUDGET, measureBundle } from '../support/bundle.js';
 import { admitFromPanel, arrive, inbound, launchChromium, tileNames } from '../support/browser.js';
 import { sessionLinks } from '../support/links.js';
 import { MaliciousServer } from '../support/malicious.js';
@@ -22,6 +23,16 @@ function table(title: string, header: string[], rows: (string | number)[][]): vo
     console.log(`| ${r.map((c, j) => c.padEnd(widths[j]!)).join(' | ')} |`);
     if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   }
+}
+
+/** What a member's browser downloads (client/dist, gzipped): before the first screen draws, and in all. */
+function bundleSize(): void {
+  const m = measureBundle();
+  const k = (bytes: number) => (bytes / 1024).toFixed(1);
+  table(`Client JavaScript (client/dist), first-screen budget ${FIRST_SCREEN_BUDGET / 1024} KB`, ['what', 'KB gzipped', 'ratio to first screen'], [
+    ['first-screen JS gzipped (home, host, pre-join)', k(m.firstScreenGzip), '1'],
+    ['total JS gzipped (adds the room: mediasoup-client, libsodium, TypeBox, socket.io)', k(m.totalGzip), fmt(m.totalGzip / m.firstScreenGzip)],
+  ]);
 }
 
 async function frameCrypto(): Promise<void> {
@@ -139,6 +150,7 @@ async function leaderHandover(): Promise<void> {
     ]);
 }
 
+bundleSize();
 await frameCrypto();
 await removalLockout();
 await leaderHandover();
