@@ -7,11 +7,14 @@ import { deriveSenderKey } from '@hearth/shared/crypto/keySchedule';
 import { FIRST_SCREEN_BUDGET, measureBundle } from '../support/bundle.js';
 import { admitFromPanel, arrive, inbound, launchChromium, tileNames } from '../support/browser.js';
 import { sessionLinks } from '../support/links.js';
+import { joinBench, type JoinTiming } from '../support/joinBench.js';
 import { MaliciousServer } from '../support/malicious.js';
+import { shapingUnavailable } from '../support/netns.js';
 import { eventually, sleep, startServer } from '../support/server.js';
 
 const REMOVALS = Number(process.env.BENCH_REMOVALS ?? 12);
 const HANDOVERS = Number(process.env.BENCH_HANDOVERS ?? 6);
+const JOINS = Number(process.env.BENCH_JOINS ?? 3);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
 
@@ -151,6 +154,34 @@ async function leaderHandover(): Promise<void> {
 }
 
 bundleSize();
+/**
+ * Invite link click -> first remote audio, the member's Chromium in a network namespace: an open link, and a
+ * 3G-like one (300 ms RTT, 1.6 Mbit/s down, 0.75 up); cold cache, then a second visit in the same context (warm).
+ * The facilitator is on the host, already in, speaking (speech file), and admits as soon as the member waits.
+ */
+async function joinPath(): Promise<void> {
+  const why = shapingUnavailable();
+  if (why) return console.log(`\nJoin path on a 3G-like link: skipped (${why})`);
+  const open = await joinBench('benchopen', {}, JOINS);
+  const slow = await joinBench('bench3g', { delayMs: 150, downKbit: 1600, upKbit: 750 }, JOINS);
+  const p50 = (xs: JoinTiming[], k: keyof JoinTiming) => {
+    const ok = xs.map((x) => x[k]).filter((v) => !Number.isNaN(v));
+    return ok.length ? pct(ok, 50) : NaN;
+  };
+  const base = p50(open.cold, 'totalMs');
+  const row = (link: string, cache: string, xs: JoinTiming[]) => [
+    link, cache, fmt(p50(xs, 'prejoinMs')), fmt(p50(xs, 'joinToWaitingMs')), fmt(p50(xs, 'admitToAudioMs')),
+    fmt(p50(xs, 'totalMs')), fmt(p50(xs, 'totalMs') / base), fmt(p50(xs, 'fetchedKB')),
+    `${xs.filter((x) => Number.isNaN(x.totalMs)).length}/${xs.length}`,
+  ];
+  table(`Invite link click -> first remote audio, member's Chromium behind a shaped link (median of ${JOINS}; leak guard: ${open.guardLeaks + slow.guardLeaks} packets)`,
+    ['link', 'cache', 'pre-join usable ms', 'join -> waiting ms', 'admit -> first audio ms', 'total ms', 'ratio to open cold', 'KB fetched', 'failed'], [
+      row('open', 'cold', open.cold), row('open', 'warm', open.warm),
+      row('3G: 300 ms RTT, 1.6/0.75 Mbit/s', 'cold', slow.cold), row('3G: 300 ms RTT, 1.6/0.75 Mbit/s', 'warm', slow.warm),
+    ]);
+}
+
 await frameCrypto();
 await removalLockout();
 await leaderHandover();
+await joinPath();
