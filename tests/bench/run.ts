@@ -153,7 +153,6 @@ async function leaderHandover(): Promise<void> {
     ]);
 }
 
-bundleSize();
 /**
  * Invite link click -> first remote audio, the member's Chromium in a network namespace: an open link, and a
  * 3G-like one (300 ms RTT, 1.6 Mbit/s down, 0.75 up); cold cache, then a second visit in the same context (warm).
@@ -181,6 +180,7 @@ async function joinPath(): Promise<void> {
     ]);
 }
 
+bundleSize();
 await frameCrypto();
 await removalLockout();
 await leaderHandover();
