@@ -37,6 +37,21 @@ describe('what Hearth does about a weak link', () => {
     expect(t.adapts).toHaveLength(2); // once is enough
   });
 
+  it('a cut link (ICE disconnected) is poor but changes nothing: reconnecting is what helps', async () => {
+    const t = monitor();
+    let cut = true;
+    const m = new QualityMonitor({
+      read: async () => [new Map([['t', { type: 'transport', iceState: cut ? 'disconnected' : 'connected' }]])],
+      report: async () => undefined, adapt: async (to) => (t.adapts.push(to), true), say: () => undefined, changed: () => undefined,
+    });
+    for (let i = 0; i < 6; i++) await m.tick();
+    expect(m.level).toBe('poor');
+    expect(t.adapts).toEqual([]);
+    cut = false;
+    for (let i = 0; i < 3; i++) await m.tick();
+    expect(m.level).toBe('good');
+  });
+
   it('a member who undoes it is not switched again by Hearth; nothing to switch is not announced', async () => {
     const t = monitor();
     t.set(600, 25);

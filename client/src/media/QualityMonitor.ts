@@ -60,7 +60,8 @@ export class QualityMonitor {
 
   async tick(): Promise<void> {
     const totals = readTotals(await this.ports.read(), Date.now());
-    const changed = this.tracker.push(sampleBetween(this.prev, totals));
+    const sample = sampleBetween(this.prev, totals);
+    const changed = this.tracker.push(sample);
     this.prev = totals;
     const level = this.tracker.level!;
     if (changed) {
@@ -68,7 +69,8 @@ export class QualityMonitor {
       this.ports.changed(level, this.adapted);
       await this.ports.report(level, this.adapted);
     }
-    if (this.stopped || this.tracker.streak < ACT_AFTER) return;
+    // A cut link is not a thin one: while ICE has lost the server, reconnection is what helps, not less video.
+    if (this.stopped || sample.disconnected || this.tracker.streak < ACT_AFTER) return;
     const want: Adaptation | undefined = level === 'poor' ? 'audioOnly' : level === 'weak' && !this.adapted ? 'lowData' : undefined;
     if (!want || want === this.adapted) return;
     if (!(await this.ports.adapt(want))) return;
