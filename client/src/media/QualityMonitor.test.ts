@@ -47,9 +47,11 @@ describe('what Hearth does about a weak link', () => {
     for (let i = 0; i < 6; i++) await m.tick();
     expect(m.level).toBe('poor');
     expect(t.adapts).toEqual([]);
+    // Just after the restore the level is still poor (it rises after three good samples): still nothing is cut.
     cut = false;
     for (let i = 0; i < 3; i++) await m.tick();
     expect(m.level).toBe('good');
+    expect(t.adapts).toEqual([]);
   });
 
   it('a member who undoes it is not switched again by Hearth; nothing to switch is not announced', async () => {

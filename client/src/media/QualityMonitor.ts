@@ -35,6 +35,8 @@ export class QualityMonitor {
   adapted: Adaptation | undefined;
   private readonly tracker = new LinkLevelTracker();
   private prev: StatsTotals | undefined;
+  /** Samples since ICE last lost the server (the first spans the cut and counts its losses). */
+  private sinceCut = Infinity;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly ports: QualityPorts) {}
@@ -69,8 +71,10 @@ export class QualityMonitor {
       this.ports.changed(level, this.adapted);
       await this.ports.report(level, this.adapted);
     }
-    // A cut link is not a thin one: while ICE has lost the server, reconnection is what helps, not less video.
-    if (this.stopped || sample.disconnected || this.tracker.streak < ACT_AFTER) return;
+    // A cut link is not a thin one: while ICE has lost the server, and until the link has been measured again
+    // for as long as it takes to act, reconnection is what helps, not less video.
+    this.sinceCut = sample.disconnected ? 0 : this.sinceCut + 1;
+    if (this.stopped || this.sinceCut <= ACT_AFTER || this.tracker.streak < ACT_AFTER) return;
     const want: Adaptation | undefined = level === 'poor' ? 'audioOnly' : level === 'weak' && !this.adapted ? 'lowData' : undefined;
     if (!want || want === this.adapted) return;
     if (!(await this.ports.adapt(want))) return;
