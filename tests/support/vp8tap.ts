@@ -32,14 +32,15 @@ function vp8Descriptor(p: Buffer): { length: number; start: boolean } {
 
 /**
  * Taps a video producer the way a curious SFU operator could: a PlainTransport consumer on the same router sends
- * every forwarded RTP packet to a local UDP socket; VP8 frames are reassembled from them.
+ * every forwarded RTP packet to a local UDP socket; VP8 frames are reassembled from them. `layers`: which
+ * simulcast layer to tap (default: the top one).
  */
-export async function tapVp8(router: types.Router, producerId: string, ms: number): Promise<TappedFrame[]> {
+export async function tapVp8(router: types.Router, producerId: string, ms: number, layers?: types.ConsumerLayers): Promise<TappedFrame[]> {
   const socket = dgram.createSocket('udp4');
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
   const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: true, comedia: false });
   await transport.connect({ ip: '127.0.0.1', port: socket.address().port });
-  const consumer = await transport.consume({ producerId, rtpCapabilities: router.rtpCapabilities, paused: false });
+  const consumer = await transport.consume({ producerId, rtpCapabilities: router.rtpCapabilities, paused: false, ...(layers ? { preferredLayers: layers } : {}) });
   const pt = consumer.rtpParameters.codecs.find((c) => c.mimeType.toLowerCase() === 'video/vp8')!.payloadType;
   const frames: TappedFrame[] = [];
   let current: { ts: number; parts: Buffer[] } | undefined;

@@ -15,9 +15,30 @@ export interface RemoteTrack {
   producerPaused: boolean;
 }
 
-/** Opus tuned for speech on weak links: in-band FEC, DTX in silences, mono. */
-const AUDIO_CODEC_OPTIONS: types.ProducerCodecOptions = { opusStereo: false, opusDtx: true, opusFec: true };
-const VIDEO_ENCODINGS: RTCRtpEncodingParameters[] = [{ maxBitrate: 600_000, maxFramerate: 30 }];
+/**
+ * Opus tuned for speech on thin links, for every microphone: the SFU cannot transcode encrypted audio, so what an
+ * audio-only member on a weak link receives is what each speaker sends. Mono, DTX in silences, in-band FEC, 60 ms
+ * packets (a third of the packets of 20 ms, so a third of the RTP, SRTP and E2EE trailer overhead) and a 9 kbit/s
+ * target. One speaker then costs an audio-only member ≈ 19 kbit/s on the wire, RTCP, IPv4/UDP headers and the
+ * E2EE trailer included (10 kbit/s measured ≈ 20.3; tests/e2e/videomodes.test.ts prints it).
+ */
+export const OPUS_BITRATE = 9_000;
+const AUDIO_CODEC_OPTIONS: types.ProducerCodecOptions = {
+  opusStereo: false, opusDtx: true, opusFec: true, opusPtime: 60, opusMaxAverageBitrate: OPUS_BITRATE,
+};
+
+/**
+ * The camera as simulcast layers, smallest first, so the SFU gives each receiver what its link carries (and low
+ * data the smallest): from a 640x480 capture 320x240 and 640x480, each VP8 with three temporal layers (the SFU can
+ * also drop to 1/2 or 1/4 of the frame rate). Two, not three: Chromium sends at most two simulcast layers of a
+ * 640x480 source (its layer limit by resolution; asked for 160/320/640 it sent only 160 and 320, measured in
+ * tests/e2e/videomodes.test.ts). Every layer's frames pass through the one encrypting transform of this sender,
+ * whose counter is shared by all of them, so no two frames ever share an IV.
+ */
+const VIDEO_ENCODINGS: (RTCRtpEncodingParameters & { scalabilityMode?: string })[] = [
+  { scaleResolutionDownBy: 2, maxBitrate: 200_000, maxFramerate: 30, scalabilityMode: 'L1T3' },
+  { scaleResolutionDownBy: 1, maxBitrate: 800_000, maxFramerate: 30, scalabilityMode: 'L1T3' },
+];
 
 /** mediasoup-client's device and this member's two transports; every step is a signaling request. */
 export class MediaSession {
@@ -26,6 +47,8 @@ export class MediaSession {
   private recvTransport: types.Transport | undefined;
   private readonly producers = new Map<MediaSource, types.Producer>();
   private readonly consumers = new Map<string, types.Consumer>();
+  /** Low data: our camera sends its smallest layer only. */
+  private cameraLow = false;
 
   constructor(
     private readonly signaling: SignalingClient,
@@ -60,6 +83,19 @@ export class MediaSession {
         : { encodings: VIDEO_ENCODINGS, codec: this.vp8() }),
     });
     this.producers.set(source, producer);
+    if (source === 'camera' && this.cameraLow) await producer.setMaxSpatialLayer(0);
+  }
+
+  /** Low data: the camera's larger layers stop at the encoder (not only at the SFU), which saves our uplink. */
+  async setCameraLow(low: boolean): Promise<void> {
+    this.cameraLow = low;
+    const camera = this.producers.get('camera');
+    if (camera && !camera.closed) await camera.setMaxSpatialLayer(low ? 0 : VIDEO_ENCODINGS.length - 1);
+  }
+
+  /** The ids of the video consumers we hold (audio only closes them all). */
+  videoConsumers(): string[] {
+    return [...this.consumers.values()].filter((c) => c.kind === 'video').map((c) => c.id);
   }
 
   has(source: MediaSource): boolean {

@@ -44,6 +44,8 @@ export class FacilitatorModel {
   muteAll = () => this.act(() => this.signaling.request('facilitator.muteAll', {}));
   stopCamera = (peerId: string) => this.act(() => this.signaling.request('facilitator.stopCamera', { peerId }));
   allowCamera = (peerId: string) => this.act(() => this.signaling.request('facilitator.allowCamera', { peerId }));
+  /** Low data video for a member on a weak link (they are told, and may switch back). */
+  setLowData = (peerId: string, lowData: boolean) => this.act(() => this.signaling.request('facilitator.setLowData', { peerId, lowData }));
   /** Removal carries a signed revocation of the member's key: no browser will seal a key to it again. */
   remove = (peerId: string, message?: string) =>
     this.act(async () => {

@@ -2,10 +2,14 @@
  * Camera and microphone before joining: ask once, let the member see and hear themselves, and choose
  * what to bring in. A member without a camera (or who refuses it) can still join with audio only.
  */
+const CAMERA: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30, max: 30 } };
+
 export class PreviewModel {
   stream = $state<MediaStream | undefined>();
   micOn = $state(true);
   cameraOn = $state(true);
+  /** No video sent or received in the room (for a weak connection, or by choice). */
+  audioOnly = $state(false);
   error = $state<string | undefined>();
   ready = $state(false);
 
@@ -14,7 +18,7 @@ export class PreviewModel {
     try {
       this.stream = await navigator.mediaDevices.getUserMedia({
         audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-        video: { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30, max: 30 } },
+        video: CAMERA,
       });
     } catch {
       try {
@@ -44,6 +48,26 @@ export class PreviewModel {
     this.cameraOn = !this.cameraOn;
     const t = this.track('video');
     if (t) t.enabled = this.cameraOn;
+  }
+
+  /** Audio only releases the camera at once (its light goes off); turning it off asks for the camera again. */
+  async setAudioOnly(on: boolean): Promise<void> {
+    this.audioOnly = on;
+    const video = this.track('video');
+    if (on) {
+      this.cameraOn = false;
+      video?.stop();
+      if (video) this.stream?.removeTrack(video);
+      return;
+    }
+    try {
+      const track = (await navigator.mediaDevices.getUserMedia({ video: CAMERA })).getVideoTracks()[0];
+      if (!track || !this.stream || this.audioOnly) return track?.stop();
+      this.stream.addTrack(track);
+      this.cameraOn = true;
+    } catch {
+      this.error = 'The camera could not start: you can join with your microphone only.';
+    }
   }
 
   stop(): void {

@@ -9,6 +9,7 @@ import { QualityMonitor, type Adaptation } from '../media/QualityMonitor.js';
 import type { LinkLevel } from '../media/linkQuality.js';
 import { E2eeModel } from './E2eeModel.svelte.js';
 import { FacilitatorModel } from './FacilitatorModel.svelte.js';
+import { MediaModes, type MediaModePorts } from './MediaModes.svelte.js';
 import { TurnModel } from './TurnModel.svelte.js';
 import { deviceId } from './link.js';
 import { messageFor } from './messages.js';
@@ -33,6 +34,8 @@ export interface JoinRequest {
   video: MediaStreamTrack | undefined;
   micOn: boolean;
   cameraOn: boolean;
+  /** Chosen on the pre-join screen: no video sent or received. */
+  audioOnly?: boolean;
 }
 
 export type RoomPhase = 'joining' | 'waiting' | 'joined' | 'left' | 'closed';
@@ -70,6 +73,8 @@ export class RoomModel {
   linkQuality = $state<{ level: LinkLevel | undefined; adapted: Adaptation | undefined }>({ level: undefined, adapted: undefined });
   e2ee = $state<E2eeModel | undefined>();
   readonly turns: TurnModel;
+  /** Full video, low data or audio only (MediaModes). */
+  readonly modes = new MediaModes();
 
   private readonly signaling: SignalingClient;
   private keys: KeyManager | undefined;
@@ -113,11 +118,13 @@ export class RoomModel {
       if (peer && peer.producers.mic === producerId) peer.micMuted = paused;
     });
     this.signaling.on('consumer.closed', ({ consumerId }) => this.dropConsumer(consumerId));
+    this.signaling.on('media.videoMode', (e) => void this.modes.followServer(e.video, e.byFacilitator));
   }
 
   async join(req: JoinRequest): Promise<void> {
     this.selfName = req.displayName;
     this.pending = req;
+    if (req.audioOnly) this.modes.preset('off');
     if (!canEncrypt()) {
       this.close(undefined, undefined, 'This browser cannot encrypt calls end to end, so it cannot join. Please use a current Chrome, Edge, Firefox or Safari.');
       return;
@@ -210,7 +217,8 @@ export class RoomModel {
       this.resume = room.resume;
       void this.keys?.enter(room);
       // Set before adding the snapshot's peers: their producers are consumed once media has started.
-      this.started = media.start(room.routerRtpCapabilities);
+      // The server learns our video mode before anything is consumed.
+      this.started = media.start(room.routerRtpCapabilities).then(() => this.modes.attach(this.modePorts(media)));
       for (const p of room.peers) this.addPeer(p, false);
       await this.started;
       this.localAudio = req.audio;
@@ -219,7 +227,7 @@ export class RoomModel {
         if (!req.micOn) await media.setPaused('mic', true);
         this.micOn = req.micOn;
       }
-      if (req.video && req.cameraOn) {
+      if (req.video && req.cameraOn && !this.modes.audioOnly) {
         await media.produce('camera', req.video);
         this.localVideo = req.video;
         this.cameraOn = true;
@@ -270,10 +278,31 @@ export class RoomModel {
   }
 
   /** Hearth's own move on a bad link: less video (the member can undo it). False if there was nothing to cut. */
-  private async adaptTo(to: Adaptation): Promise<boolean> {
-    if (to !== 'audioOnly' || !this.cameraOn) return false;
-    await this.toggleCamera();
-    return true;
+  private adaptTo(to: Adaptation): Promise<boolean> {
+    if (this.connection === 'reconnecting') return Promise.resolve(false);
+    return this.modes.adapt(to);
+  }
+
+  /** How the media modes reach the room: the server, our camera, and the video on the tiles. */
+  private modePorts(media: MediaSession): MediaModePorts {
+    return {
+      tell: (video) => this.signaling.request('media.setReceiveMode', { video }),
+      cameraOn: () => this.cameraOn,
+      stopCamera: () => this.toggleCamera(),
+      startCamera: () => this.toggleCamera(),
+      limitCamera: (low) => media.setCameraLow(low),
+      dropVideo: () => media.videoConsumers().forEach((id) => this.dropConsumer(id)),
+      restoreVideo: () => this.receiveCameras(),
+      // The member's own choice stands: the connection monitor no longer switches modes by itself.
+      chose: () => this.quality?.undone(),
+      say: (text) => this.explain(text),
+    };
+  }
+
+  /** Every camera in the circle, received again (video back after audio only). */
+  private async receiveCameras(): Promise<void> {
+    const cameras = this.peers.flatMap((p) => (p.producers.camera ? [{ id: p.producers.camera, peerId: p.id }] : []));
+    await Promise.all(cameras.map((c) => this.consume({ ...c, kind: 'video', source: 'camera', paused: false })));
   }
 
   /** Our link dropped: calm words, and the seat waits for us on the server until the grace period ends. */
@@ -380,6 +409,7 @@ export class RoomModel {
     if (!peer) return;
     peer.producers[info.source] = info.id;
     if (info.source === 'mic') peer.micMuted = info.paused;
+    if (info.source === 'camera' && this.modes.audioOnly) return; // known, so it is received when video comes back
     try {
       await this.started;
       if (this.media) this.attach(await this.media.consume(info));
