@@ -182,10 +182,17 @@ export class MediaSession {
     }
   }
 
-  /** Both transports' WebRTC stats now (the quality monitor reads them). */
+  /**
+   * Both transports' WebRTC stats now (the quality monitor reads them), each with the transport's connection
+   * state as a `transport` entry: Chromium's own transport stats do not always say when ICE lost the server.
+   */
   async stats(): Promise<ReadonlyMap<string, unknown>[]> {
     const live = [this.sendTransport, this.recvTransport].filter((t): t is types.Transport => !!t && !t.closed);
-    return Promise.all(live.map((t) => t.getStats() as Promise<ReadonlyMap<string, unknown>>));
+    return Promise.all(live.map(async (t) => {
+      const report = new Map(await t.getStats() as ReadonlyMap<string, unknown>);
+      report.set('hearth-transport-state', { type: 'transport', iceState: t.connectionState });
+      return report;
+    }));
   }
 
   private async restartIce(transport: types.Transport): Promise<void> {

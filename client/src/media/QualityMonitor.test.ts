@@ -52,6 +52,19 @@ describe('what Hearth does about a weak link', () => {
     for (let i = 0; i < 3; i++) await m.tick();
     expect(m.level).toBe('good');
     expect(t.adapts).toEqual([]);
+    // Nor while the browser's send estimate climbs back after the cut (it reads like a thin link for a while).
+    const poorAfterCut = monitor();
+    let phase: 'cut' | 'thin' = 'cut';
+    const m2 = new QualityMonitor({
+      read: async () => (phase === 'cut' ? [new Map([['t', { type: 'transport', iceState: 'failed' }]])] : stats(40, 40)),
+      report: async () => undefined, adapt: async (to) => (poorAfterCut.adapts.push(to), true), say: () => undefined, changed: () => undefined,
+    });
+    for (let i = 0; i < 5; i++) await m2.tick();
+    phase = 'thin';
+    for (let i = 0; i < 10; i++) await m2.tick();
+    expect(poorAfterCut.adapts).toEqual([]);
+    await m2.tick(); // 22 s after the restore it is a thin link after all
+    expect(poorAfterCut.adapts).toEqual(['audioOnly']);
   });
 
   it('a member who undoes it is not switched again by Hearth; nothing to switch is not announced', async () => {

@@ -19,6 +19,11 @@ export interface QualityPorts {
 
 /** How many steady samples (2 s apart) before Hearth changes anything by itself. */
 const ACT_AFTER = 3;
+/**
+ * After a cut, how many samples before Hearth acts again: the browser's send estimate collapses during a cut and
+ * climbs back over some 10-20 s, and losses counted at the restore span the cut; neither is a thin link.
+ */
+const SETTLE_AFTER_CUT = 10;
 
 const SAID: Record<Adaptation, string> = {
   audioOnly: 'Your connection is poor, so Hearth switched you to audio-only. You still hear the group; you can turn video back on when it improves.',
@@ -74,7 +79,7 @@ export class QualityMonitor {
     // A cut link is not a thin one: while ICE has lost the server, and until the link has been measured again
     // for as long as it takes to act, reconnection is what helps, not less video.
     this.sinceCut = sample.disconnected ? 0 : this.sinceCut + 1;
-    if (this.stopped || this.sinceCut <= ACT_AFTER || this.tracker.streak < ACT_AFTER) return;
+    if (this.stopped || this.sinceCut <= SETTLE_AFTER_CUT || this.tracker.streak < ACT_AFTER) return;
     const want: Adaptation | undefined = level === 'poor' ? 'audioOnly' : level === 'weak' && !this.adapted ? 'lowData' : undefined;
     if (!want || want === this.adapted) return;
     if (!(await this.ports.adapt(want))) return;

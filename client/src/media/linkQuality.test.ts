@@ -72,6 +72,12 @@ describe('a sample from two readings of the stats', () => {
     expect(sampleBetween(undefined, b).inLossPct).toBeUndefined();
   });
 
+  it('an interval in which nothing arrived, after media was flowing, is a stall (a cut), not a thin link', () => {
+    const a = reading(1000, 10, 480_000, 0, 0);
+    expect(sampleBetween(a, reading(1000, 10, 480_000, 0, 2000)).disconnected).toBe(true);
+    expect(sampleBetween(a, reading(1001, 10, 480_000, 0, 2000)).disconnected).toBe(false);
+  });
+
   it('a transport whose ICE is disconnected makes the sample poor', () => {
     const t = readTotals([new Map([['t', { type: 'transport', iceState: 'disconnected' }]])], 0);
     expect(classify(sampleBetween(undefined, t))).toBe('poor');

@@ -55,6 +55,9 @@ export function sampleBetween(prev: StatsTotals | undefined, now: StatsTotals): 
   if (now.outLossPct !== undefined) sample.outLossPct = now.outLossPct;
   if (!prev) return sample;
   const received = now.packetsReceived - prev.packetsReceived;
+  // Nothing at all arrived in the interval although media was flowing before: a stall (a cut ICE has not noticed
+  // yet), not a thin link.
+  if (received === 0 && prev.packetsReceived > 0) sample.disconnected = true;
   const lost = now.packetsLost - prev.packetsLost;
   if (received + lost > 20) sample.inLossPct = (100 * Math.max(0, lost)) / (received + lost);
   const samples = now.samplesReceived - prev.samplesReceived;
