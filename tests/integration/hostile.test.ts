@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLIENT_REQUEST_NAMES, ErrorCode, ERROR_CODES } from '@hearth/shared';
+import { CLIENT_REQUEST_NAMES, ErrorCode, ERROR_CODES, PROTOCOL_VERSION } from '@hearth/shared';
 import { INVALID_REQUESTS, MALFORMED_FOR_ALL } from '../../shared/src/protocol/fixtures.js';
 import { Bot, BOT_RTP } from '../support/Bot.js';
 import { ANY_KEY, closeCircle, openCircle, type Circle } from '../support/circle.js';
@@ -145,7 +145,7 @@ describe('racing joins', () => {
     const pair = await workingPair();
     const session = server.app.sessions.get(circle.session.sessionId)!;
     const before = session.size;
-    const client = await PollingClient.open(server.url, { protocolVersion: 4 });
+    const client = await PollingClient.open(server.url, { protocolVersion: PROTOCOL_VERSION });
     const join = (name: string) => ({
       sessionId: circle.session.sessionId, token: circle.session.member.token, displayName: name, deviceId: `${name}-device-0123456789`, e2eeKey: ANY_KEY,
     });
