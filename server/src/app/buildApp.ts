@@ -59,6 +59,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     maxPeers: config.sessions.maxPeers,
     maxWaiting: config.sessions.maxWaiting ?? config.sessions.maxPeers,
     idleMs: config.sessions.idleMinutes * 60_000,
+    reconnectGraceMs: (config.sessions.reconnectGraceSeconds ?? 60) * 1000,
   });
   workers.onWorkerDied((slot) => sessions.endSessionsOnWorker(slot.index));
 
@@ -66,6 +67,10 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     allowRequest: sameOriginOnly,
     serveClient: false,
+    // A dead link is noticed within about 13 s (a ping every 5 s, 8 s to answer), on both sides: the member is
+    // then `away` here and reconnecting there. Slow links still answer a ping in 8 s.
+    pingInterval: 5_000,
+    pingTimeout: 8_000,
   });
   attachGateway(io, { sessions, tokens, log: fastify.log, rateLimit: opts.rateLimit, decorateOutbox: opts.decorateOutbox });
   registerSessionRoutes(fastify, {

@@ -152,7 +152,7 @@ export class Room {
       const m = find(id);
       return {
         id, displayName: card.displayName, role: card.role, mic: trackState(link, 'mic'), camera: trackState(link, 'camera'),
-        micLocked: m?.micLocked ?? false, cameraLocked: m?.cameraLocked ?? false, quality: link.quality, away,
+        micLocked: m?.micLocked ?? false, cameraLocked: m?.cameraLocked ?? false, quality: link.quality, away, ...(link.report ? { link: link.report } : {}),
         video: link.videoMode,
       };
     });

@@ -287,6 +287,13 @@ export class Session extends SessionCore {
     return done;
   }
 
+  /** The member's own measure of their link: kept for the facilitator panel (it changes nothing else). */
+  async reportQuality(actorId: string, r: Req<'media.reportQuality'>): Res<'media.reportQuality'> {
+    this.seated(actorId).link.report = { level: r.level, ...(r.adapted ? { adapted: r.adapted } : {}) };
+    this.pushRoster();
+    return done;
+  }
+
   async restartIce(actorId: string, r: Req<'media.restartIce'>): Res<'media.restartIce'> {
     return { iceParameters: await this.room.media.restartIce(this.seated(actorId).id, r.transportId) };
   }

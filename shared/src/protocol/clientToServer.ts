@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MODERATION_ACTIONS } from '../vocabulary/index.js';
 import {
-  B64, DeviceId, DisplayName, E2eeKey, ReactionSchema, TurnModeSchema, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
+  B64, DeviceId, LinkReport, DisplayName, E2eeKey, ReactionSchema, TurnModeSchema, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
   ResumeToken, RoomSnapshot, RtpCapabilities, RtpParameters, SessionId, SessionInfo, Signature, VideoModeSchema,
 } from './common.js';
 
@@ -44,6 +44,8 @@ export const ClientRequests = {
     Strict({ sessionId: SessionId, resumeToken: ResumeToken }),
     Strict({ selfId: Id, role: RoleSchema, session: SessionInfo, room: RoomSnapshot }),
   ),
+  /** The member's connection quality changed (good / weak / poor, and what Hearth did): for the facilitator panel. */
+  'media.reportQuality': request(LinkReport, Empty),
   /** New ICE credentials for one of the member's transports (its network changed or the transport failed). */
   'media.restartIce': request(Strict({ transportId: Id }), Strict({ iceParameters: Opaque })),
   /** The device's receive capabilities (after `device.load`); required before `media.consume`. */

@@ -127,6 +127,13 @@ export const PeerInfo = Type.Object({
 });
 export type PeerInfo = Static<typeof PeerInfo>;
 
+/** A member's connection as their own browser measures it, and what Hearth did about it (issue 10). */
+export const LinkReport = Type.Object({
+  level: Type.Union([Type.Literal('good'), Type.Literal('weak'), Type.Literal('poor')]),
+  adapted: Type.Optional(Type.Union([Type.Literal('audioOnly'), Type.Literal('lowData')])),
+}, { additionalProperties: false });
+export type LinkReport = Static<typeof LinkReport>;
+
 /** 128 random bits, base64url: proves a new connection is the member whose link dropped. */
 export const ResumeToken = B64(22, 22);
 

@@ -24,6 +24,7 @@ export const VALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'session.leave': [{}],
   'session.resume': [{ sessionId: sid, resumeToken: 'R'.repeat(22) }],
   'media.restartIce': [{ transportId: 't1' }],
+  'media.reportQuality': [{ level: 'good' }, { level: 'poor', adapted: 'audioOnly' }, { level: 'weak', adapted: 'lowData' }],
   'media.setRtpCapabilities': [{ rtpCapabilities: { codecs: [opus], headerExtensions: [] } }, { rtpCapabilities: {} }],
   'media.createTransport': [{ direction: 'send' }, { direction: 'recv' }],
   'media.connectTransport': [{ transportId: 't1', dtlsParameters: dtls }],
@@ -92,6 +93,7 @@ export const INVALID_REQUESTS: Record<ClientRequestName, unknown[]> = {
   'session.leave': [{ now: true }],
   'session.resume': [{}, { sessionId: sid }, { sessionId: sid, resumeToken: 'R'.repeat(21) }, { sessionId: sid, resumeToken: 'R'.repeat(21) + '!' }, { sessionId: sid, resumeToken: 'R'.repeat(22), memberId: 'a1' }],
   'media.restartIce': [{}, { transportId: '' }, { transportId: 't1', iceParameters: {} }],
+  'media.reportQuality': [{}, { level: 'terrible' }, { level: 'poor', adapted: 'offline' }, { level: 'good', rttMs: 30 }],
   'media.setRtpCapabilities': [{}, { rtpCapabilities: { codecs: 'opus' } }, { rtpCapabilities: { codecs: new Array(65).fill({}) } }],
   'media.createTransport': [{}, { direction: 'both' }, { direction: 'send', sctp: true }],
   'media.connectTransport': [
@@ -166,7 +168,7 @@ export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
   'facilitator.roster': [{
     locked: false,
     waiting: [{ id: 'w1', displayName: 'Wes', e2eeKey: { publicKey: 'A'.repeat(43), binding: 'B'.repeat(43) } }],
-    members: [{ id: 'a1', displayName: 'Ann', role: 'facilitator', mic: 'on', camera: 'none', micLocked: false, cameraLocked: false, quality: 'good', away: false, video: 'low' }],
+    members: [{ id: 'a1', displayName: 'Ann', role: 'facilitator', mic: 'on', camera: 'none', micLocked: false, cameraLocked: false, quality: 'good', away: false, video: 'low', link: { level: 'weak', adapted: 'lowData' } }],
     audit: [{ at: '2026-11-23T10:00:00.000Z', actor: 'Ann (facilitator)', action: 'admitted', target: 'Wes' }],
   }],
   'peer.joined': [peer],

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  B64, DisplayName, E2eeKey, Signature, FacilitatorNote, Id, PeerInfo, ProducerInfo, ReactionSchema, RoleSchema, RoomSnapshot, TurnModeSchema,
+  B64, DisplayName, E2eeKey, LinkReport, Signature, FacilitatorNote, Id, PeerInfo, ProducerInfo, ReactionSchema, RoleSchema, RoomSnapshot, TurnModeSchema,
   VideoModeSchema,
 } from './common.js';
 import { ErrorCode } from '../vocabulary/errorCodes.js';
@@ -29,6 +29,8 @@ export const RosterMember = Type.Object({
   quality: Quality,
   /** The member's link dropped; their seat is kept until the grace period ends. */
   away: Type.Boolean(),
+  /** Their connection as their browser measures it (absent until it reports). */
+  link: Type.Optional(LinkReport),
   /** How much video the member takes part in: full, low data, or audio only (`off`). */
   video: VideoModeSchema,
 });

@@ -11,6 +11,7 @@ export const HANDLERS: HandlerTable = {
   'session.leave': leave,
   'session.resume': resume,
   'media.restartIce': media.restartIce,
+  'media.reportQuality': media.reportQuality,
   'media.setRtpCapabilities': media.setRtpCapabilities,
   'media.createTransport': media.createTransport,
   'media.connectTransport': media.connectTransport,

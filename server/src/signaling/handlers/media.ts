@@ -5,6 +5,7 @@ import { asActor } from './types.js';
 
 export const setRtpCapabilities = asActor<'media.setRtpCapabilities'>((s, me, r) => s.setRtpCapabilities(me, r));
 export const createTransport = asActor<'media.createTransport'>((s, me, r) => s.createTransport(me, r));
+export const reportQuality = asActor<'media.reportQuality'>((s, me, r) => s.reportQuality(me, r));
 export const restartIce = asActor<'media.restartIce'>((s, me, r) => s.restartIce(me, r));
 export const connectTransport = asActor<'media.connectTransport'>((s, me, r) => s.connectTransport(me, r));
 export const produce = asActor<'media.produce'>((s, me, r) => s.produce(me, r));
