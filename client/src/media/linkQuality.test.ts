@@ -78,6 +78,15 @@ describe('a sample from two readings of the stats', () => {
     expect(sampleBetween(a, reading(1001, 10, 480_000, 0, 2000)).disconnected).toBe(false);
   });
 
+  it('the send estimate of a connection that sends audio alone is not the link’s: it follows the audio bitrate', () => {
+    const pair = { type: 'candidate-pair', nominated: true, currentRoundTripTime: 0.01, availableOutgoingBitrate: 58_000 };
+    const audioOnly = readTotals([report([pair, { type: 'outbound-rtp', kind: 'audio' }])], 0);
+    expect(audioOnly.outKbps).toBeUndefined();
+    expect(classify(sampleBetween(undefined, audioOnly))).toBe('good');
+    const withVideo = readTotals([report([pair, { type: 'outbound-rtp', kind: 'audio' }, { type: 'outbound-rtp', kind: 'video' }])], 0);
+    expect(withVideo.outKbps).toBe(58);
+  });
+
   it('a transport whose ICE is disconnected makes the sample poor', () => {
     const t = readTotals([new Map([['t', { type: 'transport', iceState: 'disconnected' }]])], 0);
     expect(classify(sampleBetween(undefined, t))).toBe('poor');

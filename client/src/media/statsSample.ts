@@ -21,12 +21,16 @@ export function readTotals(reports: Iterable<ReadonlyMap<string, unknown>>, at: 
   const t: StatsTotals = { at, disconnected: false, packetsReceived: 0, packetsLost: 0, samplesReceived: 0, samplesConcealed: 0 };
   let outLoss: number[] = [];
   for (const report of reports) {
+    // A connection that sends audio alone (audio only, camera off) never probes for more: its estimate follows what
+    // it sends (≈ 58 kbit/s for 9 kbit/s Opus, measured) and says nothing about the link. Only video senders count.
+    const sent = [...report.values()].filter((s) => (s as Stat).type === 'outbound-rtp') as Stat[];
+    const estimates = sent.length === 0 || sent.some((s) => s.kind === 'video');
     for (const raw of report.values()) {
       const s = raw as Stat;
       if (s.type === 'candidate-pair' && s.nominated === true) {
         const rtt = num(s.currentRoundTripTime);
         if (rtt !== undefined) t.rttMs = Math.max(t.rttMs ?? 0, rtt * 1000);
-        const out = num(s.availableOutgoingBitrate);
+        const out = estimates ? num(s.availableOutgoingBitrate) : undefined;
         if (out !== undefined) t.outKbps = Math.min(t.outKbps ?? Infinity, out / 1000);
       } else if (s.type === 'transport' && (s.iceState === 'disconnected' || s.iceState === 'failed')) {
         t.disconnected = true;
