@@ -47,7 +47,7 @@ async function firstAudio(page: Page, from: string): Promise<number> {
 }
 
 /** One visit of the member link in `context`, admitted by `fay` as soon as the member's page says it waits. */
-async function visit(context: BrowserContext, fay: Page, link: string, name: string): Promise<JoinTiming> {
+async function visit(context: BrowserContext, fay: Page, link: string, name: string, dwellMs: number): Promise<JoinTiming> {
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_MS);
   await page.addInitScript(TRACK_PCS);
@@ -58,6 +58,9 @@ async function visit(context: BrowserContext, fay: Page, link: string, name: str
     await nameField.fill(name); // waits until visible, enabled and editable
     const join = page.getByRole('button', { name: 'Join' });
     await join.waitFor({ state: 'visible' });
+    const tUsable = performance.now();
+    // A member reads the screen and types a name before pressing Join (the room loads meanwhile).
+    if (dwellMs > 0) await sleep(dwellMs);
     const tJoin = performance.now();
     await join.click();
     await page.getByRole('heading', { name: 'Waiting to be admitted' }).waitFor();
@@ -70,7 +73,7 @@ async function visit(context: BrowserContext, fay: Page, link: string, name: str
     const fetched = await page.evaluate(() =>
       [...window.performance.getEntriesByType('navigation'), ...window.performance.getEntriesByType('resource')]
         .reduce((n, e) => n + (e as PerformanceResourceTiming).transferSize, 0));
-    const prejoinMs = tJoin - t0;
+    const prejoinMs = tUsable - t0;
     return {
       prejoinMs, joinToWaitingMs: tWaiting - tJoin, admitToAudioMs: tAudio - tAdmit,
       totalMs: prejoinMs + (tWaiting - tJoin) + (tAudio - tAdmit), fetchedKB: fetched / 1000,
@@ -116,14 +119,14 @@ async function teardown(s: Partial<Scene>): Promise<number> {
  * `runs` times: a fresh browser context visits the member link (cold cache), then visits it again in the same
  * context (warm). The member's Chromium runs behind a link shaped as `shape`; a new name each visit.
  */
-export async function joinBench(name: string, shape: Shape, runs: number): Promise<JoinBenchResult> {
+export async function joinBench(name: string, shape: Shape, runs: number, dwellMs = 0): Promise<JoinBenchResult> {
   const s = await scene(name, shape);
   const result: JoinBenchResult = { cold: [], warm: [], guardLeaks: NaN };
   try {
     for (let i = 0; i < runs; i++) {
       const context = await s.member.newContext({ viewport: { width: 960, height: 720 } });
-      result.cold.push(await visit(context, s.fay, s.memberLink, `Cold${i}`));
-      result.warm.push(await visit(context, s.fay, s.memberLink, `Warm${i}`));
+      result.cold.push(await visit(context, s.fay, s.memberLink, `Cold${i}`, dwellMs));
+      result.warm.push(await visit(context, s.fay, s.memberLink, `Warm${i}`, dwellMs));
       await context.close();
     }
   } finally {

@@ -57,11 +57,15 @@ export class MediaSession {
 
   async start(routerRtpCapabilities: unknown): Promise<void> {
     await this.device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
-    await this.signaling.request('media.setRtpCapabilities', {
-      rtpCapabilities: this.device.recvRtpCapabilities as never,
-    });
-    this.sendTransport = await this.createTransport('send');
-    this.recvTransport = await this.createTransport('recv');
+    // One round trip for all three (socket.io keeps each answer with its request): on a 300 ms link that is
+    // 0.6 s less between the facilitator's Admit and the first sound.
+    const [, send, recv] = await Promise.all([
+      this.signaling.request('media.setRtpCapabilities', { rtpCapabilities: this.device.recvRtpCapabilities as never }),
+      this.createTransport('send'),
+      this.createTransport('recv'),
+    ]);
+    this.sendTransport = send;
+    this.recvTransport = recv;
   }
 
   async produce(source: MediaSource, track: MediaStreamTrack): Promise<void> {

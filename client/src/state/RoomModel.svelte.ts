@@ -87,6 +87,7 @@ export class RoomModel {
   private resume: RoomSnapshot['resume'];
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private quality: QualityMonitor | undefined;
+  private preparing: Promise<KeyManager> | undefined;
 
   constructor(
     private readonly sessionId: string,
@@ -121,6 +122,15 @@ export class RoomModel {
     this.signaling.on('media.videoMode', (e) => void this.modes.followServer(e.video, e.byFacilitator));
   }
 
+  /**
+   * Everything joining needs that does not depend on the member's choices, started while they are still on the
+   * pre-join screen (the socket is already connecting): libsodium, this tab's key pair and the frame worker.
+   */
+  prepare(): Promise<KeyManager> {
+    this.preparing ??= KeyManager.create(this.signaling, this.sessionId, this.link, deviceId());
+    return this.preparing;
+  }
+
   async join(req: JoinRequest): Promise<void> {
     this.selfName = req.displayName;
     this.pending = req;
@@ -130,7 +140,7 @@ export class RoomModel {
       return;
     }
     try {
-      const keys = await KeyManager.create(this.signaling, this.sessionId, this.link, deviceId());
+      const keys = await this.prepare();
       this.keys = keys;
       this.media = new MediaSession(this.signaling, keys);
       this.e2ee = new E2eeModel(keys, this.signaling);
