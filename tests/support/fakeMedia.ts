@@ -89,6 +89,13 @@ export class FakeMedia implements RoomMedia {
     transport.connected = true;
   }
 
+  /** Counts requests (the fake has no decoders to feed). */
+  keyFrameRefreshes: string[] = [];
+
+  refreshKeyFrames(peerId: string): void {
+    this.keyFrameRefreshes.push(peerId);
+  }
+
   async restartIce(peerId: string, transportId: string): Promise<Record<string, unknown>> {
     this.transport(peerId, transportId);
     return { usernameFragment: randomUUID().slice(0, 8), password: randomUUID(), iceLite: true };

@@ -42,7 +42,7 @@ export function downlink(page: Page): Promise<Downlink> {
           out.videoInbound++;
           out.videoFramesDecoded += s.framesDecoded ?? 0;
           out.videoBytes += s.bytesReceived ?? 0;
-          out.videoBytesById[s.id] = s.bytesReceived ?? 0;
+          out.videoBytesById[String(s.id)] = s.bytesReceived ?? 0;
         }
       }
       const transport = report.find((s) => s.type === 'transport');

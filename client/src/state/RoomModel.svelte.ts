@@ -1,32 +1,21 @@
 import {
-  ErrorCode, isModerator, type EventOf, type LinkFragment, type MediaSource, type PeerInfo, type ProducerInfo, type Role,
+  ErrorCode, isModerator, type EventOf, type LinkFragment, type Role,
   type RoomSnapshot,
 } from '@hearth/shared';
 import { SignalingClient, type ConnectionState } from '../connection/SignalingClient.js';
-import { MediaSession, type RemoteTrack } from '../media/MediaSession.js';
+import { MediaSession } from '../media/MediaSession.js';
 import { KeyManager, canEncrypt } from '../e2ee/KeyManager.js';
 import { QualityMonitor, type Adaptation } from '../media/QualityMonitor.js';
 import type { LinkLevel } from '../media/linkQuality.js';
 import { E2eeModel } from './E2eeModel.svelte.js';
+import { PeerTracks, type PeerView } from './PeerTracks.svelte.js';
 import { FacilitatorModel } from './FacilitatorModel.svelte.js';
 import { MediaModes, type MediaModePorts } from './MediaModes.svelte.js';
 import { TurnModel } from './TurnModel.svelte.js';
 import { deviceId } from './link.js';
 import { messageFor } from './messages.js';
 
-/** One other member as the room view shows them. */
-export interface PeerView {
-  id: string;
-  displayName: string;
-  role: Role;
-  audio: MediaStreamTrack | undefined;
-  video: MediaStreamTrack | undefined;
-  micMuted: boolean;
-  /** Their link dropped: the seat is kept for them, and they come back on their own (shown as "reconnecting"). */
-  away: boolean;
-  /** Producer ids by source, to map pause/close events. */
-  producers: Partial<Record<MediaSource, string>>;
-}
+export type { PeerView } from './PeerTracks.svelte.js';
 
 export interface JoinRequest {
   displayName: string;
@@ -52,7 +41,13 @@ export class RoomModel {
   closedText = $state('');
   closedNote = $state<string | undefined>();
   canRejoin = $state(true);
-  peers = $state<PeerView[]>([]);
+  /** The other members and their tracks. */
+  readonly tracks = new PeerTracks({
+    media: () => this.media,
+    started: () => this.started,
+    audioOnly: () => this.modes.audioOnly,
+    announce: (text) => this.announce(text),
+  });
   micOn = $state(false);
   cameraOn = $state(false);
   micLocked = $state(false);
@@ -79,7 +74,6 @@ export class RoomModel {
   private readonly signaling: SignalingClient;
   private keys: KeyManager | undefined;
   private media: MediaSession | undefined;
-  private readonly consumerOwners = new Map<string, { peerId: string; source: MediaSource; track: MediaStreamTrack }>();
   private localAudio: MediaStreamTrack | undefined;
   private pending: JoinRequest | undefined;
   private started: Promise<void> = Promise.resolve();
@@ -99,26 +93,23 @@ export class RoomModel {
     this.signaling.on('session.closing', ({ code, message }) => this.close(code, message));
     this.signaling.on('self.updated', (u) => this.onSelfUpdated(u));
     this.signaling.on('peer.joined', (p) => {
-      this.addPeer(p, true);
+      this.tracks.add(p, true);
       void this.keys?.joined(p);
     });
     this.signaling.on('peer.left', (e) => {
-      this.removePeer(e.peerId);
+      this.tracks.remove(e.peerId);
       void this.keys?.left(e);
     });
     this.signaling.on('peer.away', (e) => {
-      const peer = this.peer(e.peerId);
-      if (peer) peer.away = e.away;
-      if (peer) this.announce(e.away ? `${peer.displayName} is reconnecting.` : `${peer.displayName} is back.`);
+      this.tracks.setAway(e.peerId, e.away);
       void this.keys?.presence(e);
     });
-    this.signaling.on('producer.added', (p) => void this.consume(p));
-    this.signaling.on('producer.closed', ({ producerId, peerId }) => this.dropProducer(peerId, producerId));
+    this.signaling.on('producer.added', (p) => void this.tracks.consume(p));
+    this.signaling.on('producer.closed', ({ producerId, peerId }) => this.tracks.dropProducer(peerId, producerId));
     this.signaling.on('producer.paused', ({ producerId, peerId, paused }) => {
-      const peer = this.peer(peerId);
-      if (peer && peer.producers.mic === producerId) peer.micMuted = paused;
+      this.tracks.setMicPaused(peerId, producerId, paused);
     });
-    this.signaling.on('consumer.closed', ({ consumerId }) => this.dropConsumer(consumerId));
+    this.signaling.on('consumer.closed', ({ consumerId }) => this.tracks.dropConsumer(consumerId));
     this.signaling.on('media.videoMode', (e) => void this.modes.followServer(e.video, e.byFacilitator));
   }
 
@@ -229,7 +220,7 @@ export class RoomModel {
       // Set before adding the snapshot's peers: their producers are consumed once media has started.
       // The server learns our video mode before anything is consumed.
       this.started = media.start(room.routerRtpCapabilities).then(() => this.modes.attach(this.modePorts(media)));
-      for (const p of room.peers) this.addPeer(p, false);
+      for (const p of room.peers) this.tracks.add(p, false);
       await this.started;
       this.localAudio = req.audio;
       if (req.audio) {
@@ -301,7 +292,7 @@ export class RoomModel {
       stopCamera: () => this.toggleCamera(),
       startCamera: () => this.toggleCamera(),
       limitCamera: (low) => media.setCameraLow(low),
-      dropVideo: () => media.videoConsumers().forEach((id) => this.dropConsumer(id)),
+      dropVideo: () => media.videoConsumers().forEach((id) => this.tracks.dropConsumer(id)),
       restoreVideo: () => this.receiveCameras(),
       // The member's own choice stands: the connection monitor no longer switches modes by itself.
       chose: () => this.quality?.undone(),
@@ -312,7 +303,7 @@ export class RoomModel {
   /** Every camera in the circle, received again (video back after audio only). */
   private async receiveCameras(): Promise<void> {
     const cameras = this.peers.flatMap((p) => (p.producers.camera ? [{ id: p.producers.camera, peerId: p.id }] : []));
-    await Promise.all(cameras.map((c) => this.consume({ ...c, kind: 'video', source: 'camera', paused: false })));
+    await Promise.all(cameras.map((c) => this.tracks.consume({ ...c, kind: 'video', source: 'camera', paused: false })));
   }
 
   /** Our link dropped: calm words, and the seat waits for us on the server until the grace period ends. */
@@ -346,23 +337,8 @@ export class RoomModel {
   private async resumed(room: RoomSnapshot): Promise<void> {
     this.resume = room.resume;
     void this.keys?.resumed(room);
-    const present = new Set(room.peers.map((p) => p.id));
-    for (const p of [...this.peers]) if (!present.has(p.id)) this.removePeer(p.id);
-    for (const p of room.peers) this.catchUp(p);
+    this.tracks.sync(room.peers);
     await this.media?.recover();
-  }
-
-  private catchUp(p: PeerInfo): void {
-    const known = this.peer(p.id);
-    if (!known) return this.addPeer(p, true);
-    known.away = p.away === true;
-    for (const source of ['mic', 'camera'] as const) {
-      const now = p.producers.find((x) => x.source === source);
-      const had = known.producers[source];
-      if (had && had !== now?.id) this.dropProducer(p.id, had);
-      if (now && now.id !== had) void this.consume(now);
-      else if (now && source === 'mic') known.micMuted = now.paused;
-    }
   }
 
   /** The session is over for this member: say why, in plain words, and release everything. */
@@ -387,7 +363,7 @@ export class RoomModel {
     this.localAudio?.stop();
     this.pending?.video?.stop();
     this.stopLocalVideo();
-    this.peers = [];
+    this.tracks.clear();
     this.facilitator = undefined;
   }
 
@@ -397,71 +373,12 @@ export class RoomModel {
     this.cameraOn = false;
   }
 
-  private addPeer(p: PeerInfo, announce: boolean): void {
-    if (this.peer(p.id)) return;
-    this.peers.push({
-      id: p.id, displayName: p.displayName, role: p.role, audio: undefined, video: undefined, micMuted: false, away: p.away === true, producers: {},
-    });
-    for (const producer of p.producers) void this.consume(producer);
-    if (announce) this.announce(`${p.displayName} joined.`);
-  }
-
-  private removePeer(peerId: string): void {
-    const peer = this.peer(peerId);
-    if (!peer) return;
-    for (const producerId of Object.values(peer.producers)) if (producerId) this.media?.closeConsumersOf(producerId);
-    this.peers = this.peers.filter((p) => p.id !== peerId);
-    this.announce(`${peer.displayName} left.`);
-  }
-
-  private async consume(info: ProducerInfo): Promise<void> {
-    const peer = this.peer(info.peerId);
-    if (!peer) return;
-    peer.producers[info.source] = info.id;
-    if (info.source === 'mic') peer.micMuted = info.paused;
-    if (info.source === 'camera' && this.modes.audioOnly) return; // known, so it is received when video comes back
-    try {
-      await this.started;
-      if (this.media) this.attach(await this.media.consume(info));
-    } catch {
-      // The producer or its member went away meanwhile; the matching event cleans up.
-    }
-  }
-
-  private attach(remote: RemoteTrack): void {
-    const peer = this.peer(remote.peerId);
-    if (!peer || peer.producers[remote.source] !== remote.producerId) {
-      this.media?.closeConsumer(remote.consumerId);
-      return;
-    }
-    this.consumerOwners.set(remote.consumerId, { peerId: remote.peerId, source: remote.source, track: remote.track });
-    if (remote.source === 'mic') peer.audio = remote.track;
-    else peer.video = remote.track;
-  }
-
-  private dropProducer(peerId: string, producerId: string): void {
-    for (const consumerId of this.media?.closeConsumersOf(producerId) ?? []) this.dropConsumer(consumerId);
-    const peer = this.peer(peerId);
-    if (!peer) return;
-    for (const source of ['mic', 'camera'] as const) if (peer.producers[source] === producerId) delete peer.producers[source];
-  }
-
-  private dropConsumer(consumerId: string): void {
-    this.media?.closeConsumer(consumerId);
-    const owner = this.consumerOwners.get(consumerId);
-    this.consumerOwners.delete(consumerId);
-    const peer = owner && this.peer(owner.peerId);
-    if (!peer || !owner) return;
-    // Only if no newer track (camera turned off and on again) has replaced it meanwhile.
-    if (owner.source === 'mic' && peer.audio === owner.track) peer.audio = undefined;
-    if (owner.source === 'camera' && peer.video === owner.track) peer.video = undefined;
-  }
-
   /** A member's display name by id (for the turn bar and reactions). */
-  nameOf = (id: string): string => (id === this.selfId ? this.selfName : (this.peer(id)?.displayName ?? 'someone'));
+  nameOf = (id: string): string => (id === this.selfId ? this.selfName : (this.tracks.peer(id)?.displayName ?? 'someone'));
 
-  private peer(id: string): PeerView | undefined {
-    return this.peers.find((p) => p.id === id);
+  /** The other members, as the room view shows them. */
+  get peers(): PeerView[] {
+    return this.tracks.peers;
   }
 
   private explain(text: string): void {

@@ -106,6 +106,10 @@ export class MediaRoom implements RoomMedia {
     }
     peer.transports.set(transport.id, transport);
     transport.observer.on('close', () => peer.transports.delete(transport.id));
+    // The member's link came back (ICE connected again, maybe on a new address): fresh key frames both ways.
+    transport.on('icestatechange', (state) => {
+      if (state === 'connected' || state === 'completed') this.refreshKeyFrames(peerId);
+    });
     if (direction === 'send') await transport.setMaxIncomingBitrate(this.maxIncomingBitrate).catch(() => undefined);
     return {
       id: transport.id,
@@ -113,6 +117,19 @@ export class MediaRoom implements RoomMedia {
       iceCandidates: transport.iceCandidates,
       dtlsParameters: transport.dtlsParameters,
     } as unknown as TransportParams;
+  }
+
+  /**
+   * After a member's link dropped and came back, decoders on both sides wait for a key frame: ask for one from
+   * every camera the member receives and for every consumer of the member's own camera. Fire and forget.
+   */
+  refreshKeyFrames(peerId: string): void {
+    for (const [id, peer] of this.peers) {
+      for (const c of peer.consumers.values()) {
+        const fromMember = this.producerOwner(c.producerId)?.peerId === peerId;
+        if (c.kind === 'video' && !c.paused && (id === peerId || fromMember)) void c.requestKeyFrame().catch(() => undefined);
+      }
+    }
   }
 
   async connectTransport(peerId: string, transportId: string, dtlsParameters: unknown): Promise<void> {

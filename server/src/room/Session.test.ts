@@ -18,6 +18,7 @@ function stubMedia(calls: Call[] = [], gate?: Promise<void>): RoomMedia {
     createTransport: async () => ({ id: 't', iceParameters: {}, iceCandidates: [], dtlsParameters: {} }),
     connectTransport: async () => undefined,
     restartIce: async () => ({}),
+    refreshKeyFrames: rec('refreshKeyFrames'),
     produce: async (peerId, _t, kind, source, _rtp, paused) => {
       calls.push(['produce', peerId, source, paused]);
       await gate;

@@ -92,6 +92,7 @@ export class Session extends SessionCore {
     const view = this.room.view(m.id);
     if (!view) throw new HearthError(ErrorCode.RESUME_EXPIRED);
     outbox.send('turn.state', this.floor.view());
+    this.room.media.refreshKeyFrames(back.id);
     return { selfId: back.id, role: back.role, admitted: true, room: this.snapshotFor(back, view) };
   }
 

@@ -9,6 +9,8 @@ export interface RoomMedia {
   setRtpCapabilities(peerId: string, caps: unknown): void;
   createTransport(peerId: string, direction: 'send' | 'recv'): Promise<TransportParams>;
   connectTransport(peerId: string, transportId: string, dtlsParameters: unknown): Promise<void>;
+  /** Fresh key frames to and from a member whose link came back (decoders on both sides wait for one). */
+  refreshKeyFrames(peerId: string): void;
   /** New ICE credentials for one of the member's transports (the client restarts ICE with them). */
   restartIce(peerId: string, transportId: string): Promise<Record<string, unknown>>;
   produce(
