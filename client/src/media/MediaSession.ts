@@ -1,8 +1,11 @@
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
-import type { MediaKind, MediaSource, ProducerInfo } from '@hearth/shared';
+import type { MediaKind, MediaSource, PreparedMedia, ProducerInfo, ResponseOf } from '@hearth/shared';
 import type { SignalingClient } from '../connection/SignalingClient.js';
 import type { KeyManager } from '../e2ee/KeyManager.js';
+
+/** A consumer as the server describes it (the answer to `media.consume`, or one made at admission). */
+export type ConsumeAnswer = ResponseOf<'media.consume'>;
 
 /** A remote member's track as the view-model sees it. */
 export interface RemoteTrack {
@@ -56,7 +59,7 @@ export class MediaSession {
   ) {}
 
   async start(routerRtpCapabilities: unknown): Promise<void> {
-    await this.device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
+    await this.loadDevice(routerRtpCapabilities);
     // One round trip for all three (socket.io keeps each answer with its request): on a 300 ms link that is
     // 0.6 s less between the facilitator's Admit and the first sound.
     const [, send, recv] = await Promise.all([
@@ -139,7 +142,12 @@ export class MediaSession {
 
   async consume(info: ProducerInfo): Promise<RemoteTrack> {
     if (!this.recvTransport) throw new Error('media session not started');
-    const res = await this.signaling.request('media.consume', { producerId: info.id });
+    return this.receive(await this.signaling.request('media.consume', { producerId: info.id }));
+  }
+
+  /** Sets up the receiver of a consumer the server made (asked for, or prepared at admission), then resumes it. */
+  async receive(res: ConsumeAnswer): Promise<RemoteTrack> {
+    if (!this.recvTransport) throw new Error('media session not started');
     const consumer = await this.recvTransport.consume({
       id: res.consumerId,
       producerId: res.producerId,
@@ -216,8 +224,26 @@ export class MediaSession {
     return this.device.sendRtpCapabilities.codecs?.find((c) => c.mimeType.toLowerCase() === 'video/vp8');
   }
 
+  /** Loads the device with the router's codecs (once); then its receive capabilities can go to the server. */
+  async loadDevice(routerRtpCapabilities: unknown): Promise<void> {
+    if (!this.device.loaded) await this.device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
+  }
+
+  get recvRtpCapabilities(): unknown {
+    return this.device.recvRtpCapabilities;
+  }
+
+  /** The transports the server made at admission (see PreparedMedia): no round trip to start. */
+  adopt(prepared: PreparedMedia): void {
+    this.sendTransport = this.makeTransport('send', prepared.send);
+    this.recvTransport = this.makeTransport('recv', prepared.recv);
+  }
+
   private async createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
-    const params = await this.signaling.request('media.createTransport', { direction });
+    return this.makeTransport(direction, await this.signaling.request('media.createTransport', { direction }));
+  }
+
+  private makeTransport(direction: 'send' | 'recv', params: PreparedMedia['send']): types.Transport {
     const options = params as unknown as types.TransportOptions;
     const transport =
       direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);

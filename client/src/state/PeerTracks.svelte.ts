@@ -1,5 +1,5 @@
 import type { MediaSource, PeerInfo, ProducerInfo, Role } from '@hearth/shared';
-import type { MediaSession, RemoteTrack } from '../media/MediaSession.js';
+import type { ConsumeAnswer, MediaSession, RemoteTrack } from '../media/MediaSession.js';
 
 /** One other member as the room view shows them. */
 export interface PeerView {
@@ -31,6 +31,8 @@ export interface PeerTrackPorts {
 export class PeerTracks {
   peers = $state<PeerView[]>([]);
   private readonly consumerOwners = new Map<string, { peerId: string; source: MediaSource; track: MediaStreamTrack }>();
+  /** Consumers the server made at admission, by producer id: received without asking again. */
+  private readonly prepared = new Map<string, ConsumeAnswer>();
 
   constructor(private readonly ports: PeerTrackPorts) {}
 
@@ -61,6 +63,12 @@ export class PeerTracks {
   clear(): void {
     this.peers = [];
     this.consumerOwners.clear();
+    this.prepared.clear();
+  }
+
+  /** The microphone consumers the server made when it admitted us (PreparedMedia). */
+  usePrepared(consumers: readonly ConsumeAnswer[]): void {
+    for (const c of consumers) this.prepared.set(c.producerId, c);
   }
 
   add(p: PeerInfo, announce: boolean): void {
@@ -89,7 +97,9 @@ export class PeerTracks {
     try {
       await this.ports.started();
       const media = this.ports.media();
-      if (media) this.attach(await media.consume(info));
+      const made = this.prepared.get(info.id);
+      this.prepared.delete(info.id);
+      if (media) this.attach(await (made ? media.receive(made) : media.consume(info)));
     } catch {
       // The producer or its member went away meanwhile; the matching event cleans up.
     }

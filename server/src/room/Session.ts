@@ -261,6 +261,12 @@ export class Session extends SessionCore {
   // ── the sender's own media (the media port checks transports, producers and consumers are the sender's) ──
 
   async setRtpCapabilities(actorId: string, r: Req<'media.setRtpCapabilities'>): Res<'media.setRtpCapabilities'> {
+    const waiting = this.find(actorId);
+    if (waiting?.standing.kind === 'waiting') {
+      // Kept for the admission: the transports and microphone consumers are then made in one go.
+      waiting.link.rtpCapabilities = r.rtpCapabilities;
+      return done;
+    }
     this.room.media.setRtpCapabilities(this.seated(actorId).id, r.rtpCapabilities);
     return done;
   }

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   ErrorCode, HearthError, findMember, initialMembership, isModerator, membershipReducer, type MembershipEffect, type MembershipEvent,
-  type MembershipState, type RoomSnapshot, type Roster, type SessionKind, type Standing,
+  type MembershipState, type PeerInfo, type PreparedMedia, type RoomSnapshot, type Roster, type SessionKind, type Standing,
 } from '@hearth/shared';
 import { AuditLog } from './AuditLog.js';
 import { E2eeRelay } from './E2eeRelay.js';
@@ -237,7 +237,23 @@ export abstract class SessionCore {
     const joined = this.room.join(peerCard(m), m.link);
     // Facilitators are always heard: one who sits down while the floor is held must be forwarded too.
     if (isModerator(m.role) && this.speakers !== 'all') await this.applyAudible(this.speakers);
-    return this.snapshotFor(m, joined);
+    const prepared = await this.prepareMedia(m, joined.peers);
+    return { ...this.snapshotFor(m, joined), ...(prepared ? { prepared } : {}) };
+  }
+
+  /**
+   * For a member who gave its receive capabilities from the waiting room: both transports and a (paused) consumer
+   * of every microphone in the circle, made now, so the member's first sound does not wait for three round trips.
+   */
+  private async prepareMedia(m: SessionMember, peers: readonly PeerInfo[]): Promise<PreparedMedia | undefined> {
+    const caps = m.link.rtpCapabilities;
+    if (!caps) return undefined;
+    const media = this.room.media;
+    media.setRtpCapabilities(m.id, caps);
+    const [send, recv] = await Promise.all([media.createTransport(m.id, 'send'), media.createTransport(m.id, 'recv')]);
+    const mics = peers.flatMap((p) => p.producers.filter((x) => x.source === 'mic'));
+    const made = await Promise.all(mics.map((p) => media.consume(m.id, p.id).catch(() => undefined)));
+    return { send, recv, consumers: made.filter((c) => c !== undefined) };
   }
 
   /** Forwards audio from these members and every facilitator in the circle, or from everyone. */

@@ -23,6 +23,8 @@ export interface Link {
   revocation?: string;
   /** The member's connection as their browser measures it, and what Hearth did about it. */
   report?: LinkReport;
+  /** Receive capabilities given from the waiting room: the server prepares this member's media at admission. */
+  rtpCapabilities?: Record<string, unknown>;
   /** The secret a new connection shows to take this seat back after a dropped link (`session.resume`). */
   resumeToken?: string;
 }

@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MODERATION_ACTIONS } from '../vocabulary/index.js';
 import {
   B64, DeviceId, LinkReport, DisplayName, E2eeKey, ReactionSchema, TurnModeSchema, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
-  ResumeToken, RoomSnapshot, RtpCapabilities, RtpParameters, SessionId, SessionInfo, Signature, VideoModeSchema,
+  ConsumerOptions, ResumeToken, RoomSnapshot, TransportOptions, RtpCapabilities, RtpParameters, SessionId, SessionInfo, Signature, VideoModeSchema,
 } from './common.js';
 
 const Empty = Type.Object({}, { additionalProperties: false });
@@ -32,6 +32,8 @@ export const ClientRequests = {
     }),
     Strict({
       selfId: Id, role: RoleSchema, session: SessionInfo, admitted: Type.Boolean(), room: Type.Optional(RoomSnapshot),
+      /** The router's codecs, so a waiting member can give its receive capabilities before it is admitted. */
+      routerRtpCapabilities: Type.Optional(Opaque),
     }),
   ),
   /** Leave the session (from the waiting room or the circle); every media object of this member is closed. */
@@ -48,12 +50,15 @@ export const ClientRequests = {
   'media.reportQuality': request(LinkReport, Empty),
   /** New ICE credentials for one of the member's transports (its network changed or the transport failed). */
   'media.restartIce': request(Strict({ transportId: Id }), Strict({ iceParameters: Opaque })),
-  /** The device's receive capabilities (after `device.load`); required before `media.consume`. */
+  /**
+   * The device's receive capabilities (after `device.load`); required before `media.consume`. A waiting member may
+   * send them too: at admission the server then makes its transports and microphone consumers in one go.
+   */
   'media.setRtpCapabilities': request(Strict({ rtpCapabilities: RtpCapabilities }), Empty),
   /** Create a WebRTC transport for sending or receiving. At most one of each per member. */
   'media.createTransport': request(
     Strict({ direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]) }),
-    Strict({ id: Id, iceParameters: Opaque, iceCandidates: Type.Array(Opaque), dtlsParameters: Opaque }),
+    TransportOptions,
   ),
   /** Complete DTLS for one of the member's transports. */
   'media.connectTransport': request(Strict({ transportId: Id, dtlsParameters: DtlsParameters }), Empty),
@@ -69,10 +74,7 @@ export const ClientRequests = {
   /** Receive another member's producer. The consumer starts paused; resume it once the client is ready. */
   'media.consume': request(
     Strict({ producerId: Id }),
-    Strict({
-      consumerId: Id, producerId: Id, peerId: Id, kind: MediaKind, source: MediaSource,
-      rtpParameters: Opaque, producerPaused: Type.Boolean(),
-    }),
+    ConsumerOptions,
   ),
   /** The client has set up its receiver: start forwarding media. */
   'media.resumeConsumer': request(Strict({ consumerId: Id }), Empty),

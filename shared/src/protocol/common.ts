@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { REACTIONS, ROLES, SESSION_KINDS, TURN_MODES } from '../vocabulary/index.js';
 
 /** Bump on any incompatible change to a message below. Sent in the socket.io handshake (`auth`). */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 /** Largest socket.io packet the server accepts, in bytes (checked before parsing). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -134,6 +134,31 @@ export const LinkReport = Type.Object({
 }, { additionalProperties: false });
 export type LinkReport = Static<typeof LinkReport>;
 
+const OpaqueRecord = Type.Record(Type.String(), Type.Unknown());
+
+/** What mediasoup-client needs to set up its side of a WebRTC transport. */
+export const TransportOptions = Type.Object(
+  { id: Id, iceParameters: OpaqueRecord, iceCandidates: Type.Array(OpaqueRecord), dtlsParameters: OpaqueRecord },
+  { additionalProperties: false },
+);
+
+/** A consumer the server made for this member (paused until the member's receiver is ready and it resumes it). */
+export const ConsumerOptions = Type.Object({
+  consumerId: Id, producerId: Id, peerId: Id, kind: MediaKind, source: MediaSource,
+  rtpParameters: OpaqueRecord, producerPaused: Type.Boolean(),
+}, { additionalProperties: false });
+
+/**
+ * Made by the server at admission for a member who gave its receive capabilities while waiting: both transports
+ * and a consumer of every microphone in the circle, so the first sound is round trips nearer (issue 10).
+ */
+export const PreparedMedia = Type.Object({
+  send: TransportOptions,
+  recv: TransportOptions,
+  consumers: Type.Array(ConsumerOptions, { maxItems: 200 }),
+}, { additionalProperties: false });
+export type PreparedMedia = Static<typeof PreparedMedia>;
+
 /** 128 random bits, base64url: proves a new connection is the member whose link dropped. */
 export const ResumeToken = B64(22, 22);
 
@@ -152,6 +177,7 @@ export const RoomSnapshot = Type.Object({
    * the page's memory only) and how long the seat is kept.
    */
   resume: Type.Optional(Type.Object({ token: ResumeToken, graceMs: Type.Integer({ minimum: 0 }) })),
+  prepared: Type.Optional(PreparedMedia),
 });
 export type RoomSnapshot = Static<typeof RoomSnapshot>;
 

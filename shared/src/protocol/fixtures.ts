@@ -162,6 +162,14 @@ export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
     { routerRtpCapabilities: { codecs: [] }, peers: [peer], self, keyEpoch: 4, revocations: [] },
     { routerRtpCapabilities: {}, peers: [], self, keyEpoch: 0, revocations: [{ peerId: 'r1', publicKey: 'A'.repeat(43), revocation: 'S'.repeat(86) }] },
     { routerRtpCapabilities: {}, peers: [{ ...peer, away: true }], self, keyEpoch: 2, revocations: [], resume: { token: 'R'.repeat(22), graceMs: 60000 } },
+    {
+      routerRtpCapabilities: {}, peers: [peer], self, keyEpoch: 1, revocations: [],
+      prepared: {
+        send: { id: 't1', iceParameters: {}, iceCandidates: [], dtlsParameters: {} },
+        recv: { id: 't2', iceParameters: {}, iceCandidates: [{}], dtlsParameters: {} },
+        consumers: [{ consumerId: 'c1', producerId: 'p1', peerId: 'a1', kind: 'audio', source: 'mic', rtpParameters: {}, producerPaused: false }],
+      },
+    },
   ],
   'session.closing': [{ code: 'INTERNAL' }, { code: 'REMOVED', message: 'We will talk tomorrow.' }],
   'self.updated': [{ micLocked: true, cameraLocked: false, askedToUnmute: false }],

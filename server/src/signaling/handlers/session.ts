@@ -32,7 +32,8 @@ async function seatConnection(ctx: HandlerContext, req: RequestOf<'session.join'
     await leaveSession(ctx.conn, ctx.outbox);
     throw new HearthError(ErrorCode.INVALID_STATE, 'disconnected');
   }
-  return { ...result, session: { title: session.title, kind: session.kind } };
+  const routerRtpCapabilities = session.room.media.routerRtpCapabilities as Record<string, unknown>;
+  return { ...result, session: { title: session.title, kind: session.kind }, routerRtpCapabilities };
 }
 
 /** Back after a dropped link, on this new connection: the seat the resume token holds, without the waiting room. */
