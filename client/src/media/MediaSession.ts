@@ -229,8 +229,17 @@ export class MediaSession {
     if (!this.device.loaded) await this.device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
   }
 
-  get recvRtpCapabilities(): unknown {
-    return this.device.recvRtpCapabilities;
+  /**
+   * From the waiting room: our receive capabilities, so the server can prepare our media when we are admitted. Only
+   * a shortcut: if it fails, media is set up after admission as before.
+   */
+  async offerCapabilities(routerRtpCapabilities: unknown): Promise<void> {
+    try {
+      await this.loadDevice(routerRtpCapabilities);
+      await this.signaling.request('media.setRtpCapabilities', { rtpCapabilities: this.device.recvRtpCapabilities as never });
+    } catch {
+      // nothing lost
+    }
   }
 
   /** The transports the server made at admission (see PreparedMedia): no round trip to start. */

@@ -156,7 +156,7 @@ export class RoomModel {
     if (isModerator(res.role)) this.facilitator ??= new FacilitatorModel(this.signaling, this.sessionId, this.link, keys);
     if (res.room) await this.enter(res.room);
     else {
-      if (res.routerRtpCapabilities) void this.offerCapabilities(res.routerRtpCapabilities);
+      if (res.routerRtpCapabilities) void this.media?.offerCapabilities(res.routerRtpCapabilities);
       this.phase = 'waiting';
       this.announce('You are in the waiting room. The facilitator will let you in.');
     }
@@ -268,18 +268,6 @@ export class RoomModel {
     if (state !== 'closed') return;
     const code = reason === ErrorCode.PROTOCOL_VERSION_MISMATCH ? reason : undefined;
     this.close(code, undefined, code ? messageFor({ code }) : 'The connection was lost.');
-  }
-
-  /** From the waiting room: our receive capabilities, so the server can prepare our media when we are admitted. */
-  private async offerCapabilities(routerRtpCapabilities: Record<string, unknown>): Promise<void> {
-    const media = this.media;
-    if (!media) return;
-    try {
-      await media.loadDevice(routerRtpCapabilities);
-      await this.signaling.request('media.setRtpCapabilities', { rtpCapabilities: media.recvRtpCapabilities as never });
-    } catch {
-      // Only a shortcut: without it, media is set up after admission as before.
-    }
   }
 
   /** Samples our link every 2 s: shown to us and the facilitators, and acted on (less data) when it stays bad. */

@@ -1,6 +1,7 @@
 import { ErrorCode } from '../vocabulary/errorCodes.js';
 import type { Role, SessionKind } from '../vocabulary/index.js';
 import { ROLES_BY_KIND, isModerator, mayActOn } from './permissions.js';
+import { Step, refuse } from './membershipStep.js';
 
 /**
  * Who is in a session and where they stand, as a pure machine: (state, event) -> { state, effects }, with the clock
@@ -145,58 +146,7 @@ export function countWaiting(s: MembershipState<unknown>): number {
   return s.members.filter((m) => m.standing.kind === 'waiting').length;
 }
 
-export function sameStanding(a: MemberStanding | null, b: MemberStanding | null): boolean {
-  if (a === null || b === null) return a === b;
-  return a.kind === b.kind && JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** A change under way: the next state, built up with its effects. */
-class Step<L> {
-  readonly effects: MembershipEffect<L>[] = [];
-  constructor(public state: MembershipState<L>) {}
-
-  /** Replaces a member's record in place, or adds it last. */
-  put(m: Member<L>): void {
-    const members = this.state.members;
-    const at = members.findIndex((x) => x.id === m.id);
-    this.state = { ...this.state, members: at < 0 ? [...members, m] : members.map((x, i) => (i === at ? m : x)) };
-  }
-
-  drop(id: string): void {
-    this.state = { ...this.state, members: this.state.members.filter((x) => x.id !== id) };
-  }
-
-  /** Moves a member to a standing (or out), announcing it; a seat gets the next arrival number. */
-  move(before: Member<L> | undefined, after: Member<L> | null): void {
-    const member = after ?? before;
-    if (!member) return;
-    if (after) this.put(after);
-    else this.drop(member.id);
-    const from = before?.standing ?? null;
-    const to = after?.standing ?? null;
-    if (!sameStanding(from, to)) this.effects.push({ type: 'moved', member, from, to });
-    if (after?.standing.kind === 'admitted') {
-      this.state = { ...this.state, admittedDevices: { ...this.state.admittedDevices, [after.deviceId]: after.publicKey } };
-    }
-  }
-
-  seat(): MemberStanding {
-    const standing: MemberStanding = { kind: 'admitted', seq: this.state.nextSeq };
-    this.state = { ...this.state, nextSeq: this.state.nextSeq + 1 };
-    return standing;
-  }
-
-  emit(...effects: MembershipEffect<L>[]): void {
-    this.effects.push(...effects);
-  }
-
-  done(): MembershipResult<L> {
-    return { state: this.state, effects: this.effects };
-  }
-}
-
-const refuse = <L>(state: MembershipState<L>, code: ErrorCode, detail?: string): MembershipResult<L> =>
-  ({ state, effects: [], refused: code, ...(detail ? { detail } : {}) });
+export { sameStanding } from './membershipStep.js';
 
 /** Who takes turns: everyone but the moderators (they may always speak). */
 const takesTurns = (m: Member<unknown>) => !isModerator(m.role);
