@@ -21,6 +21,24 @@ async function admitWithCaps(name: string, giveCaps = true) {
 }
 
 describe('media prepared at admission', () => {
+  it('a member who joins with its receive capabilities (from session.capabilities) gets its media with the admission', async () => {
+    ({ server, circle } = await openCircle());
+    const fays = await send(circle.facilitator.bot, ['mic']);
+    const probe = await circle.connect();
+    const { routerRtpCapabilities } = await probe.ok('session.capabilities', { sessionId: circle.session.sessionId });
+    expect(await probe.request('session.capabilities', { sessionId: 'S'.repeat(22) })).toMatchObject({ ok: false, code: 'SESSION_NOT_FOUND' });
+    const w = await circle.waiting('Ann', { rtpCapabilities: routerRtpCapabilities });
+    expect(await w.bot.request('session.capabilities', { sessionId: circle.session.sessionId })).toMatchObject({ ok: false, code: 'INVALID_STATE' });
+    const admitted = w.bot.waitFor('session.admitted');
+    await circle.facilitator.bot.ok('facilitator.admit', { peerId: w.selfId, certificate: circle.certify(w) });
+    const room = await admitted;
+    expect(room.prepared?.consumers.map((c) => c.producerId)).toEqual([fays.mic]);
+    // A moderator who joins with them is seated with its media at once.
+    const inv = await circle.facilitator.bot.ok('facilitator.createInvite', { role: 'cofacilitator', maxUses: 1, ttlMinutes: 5 });
+    const cora = await circle.waiting('Cora', { token: inv.token, rtpCapabilities: routerRtpCapabilities, selfSigned: 'cofacilitator' });
+    expect(cora.ack.room?.prepared?.consumers.map((c) => c.producerId)).toEqual([fays.mic]);
+  });
+
   it('makes both transports and a paused consumer of each microphone (not of cameras), ready to resume', async () => {
     ({ server, circle } = await openCircle());
     const fays = await send(circle.facilitator.bot, ['mic', 'camera']);

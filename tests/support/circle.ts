@@ -115,7 +115,7 @@ export class Circle {
    */
   async waiting(
     displayName: string,
-    opts: { token?: string; deviceId?: string; key?: { pair: KeyPair; wire: E2eeKey }; selfSigned?: Role } = {},
+    opts: { token?: string; deviceId?: string; key?: { pair: KeyPair; wire: E2eeKey }; selfSigned?: Role; rtpCapabilities?: Record<string, unknown> } = {},
   ): Promise<Omit<Seat, 'room'>> {
     const bot = await this.connect();
     const deviceId = opts.deviceId ?? newDeviceId();
@@ -127,6 +127,7 @@ export class Circle {
     const ack = await bot.ok('session.join', {
       sessionId: this.session.sessionId, token: opts.token ?? this.session.member.token, displayName, deviceId, e2eeKey: key.wire,
       ...(certificate ? { certificate } : {}),
+      ...(opts.rtpCapabilities ? { rtpCapabilities: opts.rtpCapabilities as never } : {}),
     });
     return { bot, selfId: ack.selfId, deviceId, key, ack, role: ack.role };
   }

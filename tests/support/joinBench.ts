@@ -46,6 +46,14 @@ async function firstAudio(page: Page, from: string): Promise<number> {
   throw new Error('no audio');
 }
 
+/** Resolves at the first animation frame where `selector` matches a visible element. */
+async function shown(page: Page, selector: string): Promise<void> {
+  await page.waitForFunction((sel) => {
+    const el = document.querySelector(sel);
+    return !!el && (el as HTMLElement).offsetParent !== null;
+  }, selector, { polling: 'raf', timeout: STEP_MS });
+}
+
 /** One visit of the member link in `context`, admitted by `fay` as soon as the member's page says it waits. */
 async function visit(context: BrowserContext, fay: Page, link: string, name: string, dwellMs: number): Promise<JoinTiming> {
   const page = await context.newPage();
@@ -54,16 +62,18 @@ async function visit(context: BrowserContext, fay: Page, link: string, name: str
   try {
     const t0 = performance.now();
     await page.goto(link, { waitUntil: 'commit', timeout: STEP_MS });
-    const nameField = page.getByLabel('Your name, as others will see it');
-    await nameField.fill(name); // waits until visible, enabled and editable
-    const join = page.getByRole('button', { name: 'Join' });
-    await join.waitFor({ state: 'visible' });
+    // Checked at every frame: a locator's waitFor polls with a back-off (up to 500 ms late), which once added
+    // half a second to "join -> waiting" here.
+    await shown(page, 'input');
     const tUsable = performance.now();
+    const nameField = page.getByLabel('Your name, as others will see it');
+    await nameField.fill(name);
+    const join = page.getByRole('button', { name: 'Join' });
     // A member reads the screen and types a name before pressing Join (the room loads meanwhile).
     if (dwellMs > 0) await sleep(dwellMs);
     const tJoin = performance.now();
     await join.click();
-    await page.getByRole('heading', { name: 'Waiting to be admitted' }).waitFor();
+    await shown(page, '#waiting-title');
     const tWaiting = performance.now();
     const admit = fay.getByRole('button', { name: `Admit ${name}` });
     await admit.waitFor({ timeout: STEP_MS });

@@ -229,6 +229,21 @@ export class MediaSession {
     if (!this.device.loaded) await this.device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
   }
 
+  /** Before joining: the session's codecs, and the device loaded with them (a failure only skips the shortcut). */
+  async loadForSession(sessionId: string): Promise<void> {
+    try {
+      const { routerRtpCapabilities } = await this.signaling.request('session.capabilities', { sessionId });
+      await this.loadDevice(routerRtpCapabilities);
+    } catch {
+      // joined without capabilities: media is set up after admission
+    }
+  }
+
+  /** Our receive capabilities, once the device is loaded. */
+  get recvRtpCapabilities(): unknown {
+    return this.device.loaded ? this.device.recvRtpCapabilities : undefined;
+  }
+
   /**
    * From the waiting room: our receive capabilities, so the server can prepare our media when we are admitted. Only
    * a shortcut: if it fails, media is set up after admission as before.

@@ -81,7 +81,7 @@ export class RoomModel {
   private resume: RoomSnapshot['resume'];
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private quality: QualityMonitor | undefined;
-  private preparing: Promise<KeyManager> | undefined;
+  private preparing: Promise<{ keys: KeyManager; media: MediaSession }> | undefined;
 
   constructor(
     private readonly sessionId: string,
@@ -115,10 +115,16 @@ export class RoomModel {
 
   /**
    * Everything joining needs that does not depend on the member's choices, started while they are still on the
-   * pre-join screen (the socket is already connecting): libsodium, this tab's key pair and the frame worker.
+   * pre-join screen (the socket is already connecting): libsodium, this tab's key pair, the frame worker, and the
+   * media device loaded with the session's codecs (so we join with our receive capabilities and the server
+   * prepares our media at admission).
    */
-  prepare(): Promise<KeyManager> {
-    this.preparing ??= KeyManager.create(this.signaling, this.sessionId, this.link, deviceId());
+  prepare(): Promise<{ keys: KeyManager; media: MediaSession }> {
+    this.preparing ??= KeyManager.create(this.signaling, this.sessionId, this.link, deviceId()).then(async (keys) => {
+      const media = new MediaSession(this.signaling, keys);
+      await media.loadForSession(this.sessionId);
+      return { keys, media };
+    });
     return this.preparing;
   }
 
@@ -131,9 +137,9 @@ export class RoomModel {
       return;
     }
     try {
-      const keys = await this.prepare();
+      const { keys, media } = await this.prepare();
       this.keys = keys;
-      this.media = new MediaSession(this.signaling, keys);
+      this.media = media;
       this.e2ee = new E2eeModel(keys, this.signaling);
       await this.knock();
     } catch (error) {
@@ -148,6 +154,7 @@ export class RoomModel {
     const res = await this.signaling.request('session.join', {
       sessionId: this.sessionId, token: this.link.token, displayName: this.selfName, deviceId: deviceId(), e2eeKey: wire,
       ...(selfCertificate ? { certificate: selfCertificate } : {}),
+      ...(this.media?.recvRtpCapabilities ? { rtpCapabilities: this.media.recvRtpCapabilities as never } : {}),
     });
     if (res.selfId !== keys.selfId) throw new Error('The server gave this device an id it cannot have: not joining.');
     this.role = res.role;
@@ -156,9 +163,11 @@ export class RoomModel {
     if (isModerator(res.role)) this.facilitator ??= new FacilitatorModel(this.signaling, this.sessionId, this.link, keys);
     if (res.room) await this.enter(res.room);
     else {
-      if (res.routerRtpCapabilities) void this.media?.offerCapabilities(res.routerRtpCapabilities);
       this.phase = 'waiting';
       this.announce('You are in the waiting room. The facilitator will let you in.');
+      // If the device could not be loaded before joining, our capabilities follow from the waiting room.
+      const caps = res.routerRtpCapabilities;
+      if (caps && !this.media?.recvRtpCapabilities) void this.media?.offerCapabilities(caps);
     }
   }
 

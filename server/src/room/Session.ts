@@ -19,6 +19,8 @@ export interface Arrival {
   /** A moderator's own certificate, signed in its browser (kept only if it verifies). */
   certificate?: string;
   outbox: PeerOutbox;
+  /** The device's receive capabilities, if it gave them: its media is prepared when it is seated. */
+  rtpCapabilities?: Record<string, unknown> | undefined;
 }
 
 export interface ArrivalResult {
@@ -59,7 +61,8 @@ export class Session extends SessionCore {
       ?? this.signed.verified(id, role, key, this.signed.remembered(a.deviceId, key.publicKey));
     const effects = this.step({
       type: 'arrive', now: Date.now(), id, role, deviceId: a.deviceId, publicKey: key.publicKey, inviteId: a.claims.inviteId,
-      link: newLink(a.displayName, key, a.outbox, certificate), signed: !!certificate,
+      link: { ...newLink(a.displayName, key, a.outbox, certificate), ...(a.rtpCapabilities ? { rtpCapabilities: a.rtpCapabilities } : {}) },
+      signed: !!certificate,
       inviteRefused: this.invites.refusal(a.claims.inviteId, a.claims.maxUses, a.deviceId),
     });
     const room = (await this.perform(effects)).get(id);

@@ -28,7 +28,7 @@ const MODERATION = new Set<string>(MODERATION_ACTIONS);
 
 /** Which standing each request needs. Moderation requests additionally need the role (above). */
 export function standingFor(name: string): Standing {
-  if (name === 'session.join' || name === 'session.resume') return 'outside';
+  if (name === 'session.join' || name === 'session.resume' || name === 'session.capabilities') return 'outside';
   if (name === 'session.leave' || name === 'media.setRtpCapabilities') return 'waiting'; // waiting or admitted
   return 'admitted';
 }

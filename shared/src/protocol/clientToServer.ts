@@ -29,6 +29,8 @@ export const ClientRequests = {
       sessionId: SessionId, token: InviteToken, displayName: DisplayName, deviceId: DeviceId, e2eeKey: E2eeKey,
       /** A moderator's own certificate (signed in its browser with the key from its link). */
       certificate: Type.Optional(Signature),
+      /** The device's receive capabilities (see `session.capabilities`): media is then prepared at admission. */
+      rtpCapabilities: Type.Optional(RtpCapabilities),
     }),
     Strict({
       selfId: Id, role: RoleSchema, session: SessionInfo, admitted: Type.Boolean(), room: Type.Optional(RoomSnapshot),
@@ -36,6 +38,11 @@ export const ClientRequests = {
       routerRtpCapabilities: Type.Optional(Opaque),
     }),
   ),
+  /**
+   * Before joining: the session's router codecs, so the page can load its media device while the member is still
+   * on the pre-join screen and join with its receive capabilities.
+   */
+  'session.capabilities': request(Strict({ sessionId: SessionId }), Strict({ routerRtpCapabilities: Opaque })),
   /** Leave the session (from the waiting room or the circle); every media object of this member is closed. */
   'session.leave': request(Empty, Empty),
   /**

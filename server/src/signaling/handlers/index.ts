@@ -1,5 +1,5 @@
 import type { HandlerTable } from './types.js';
-import { join, leave, resume } from './session.js';
+import { capabilities, join, leave, resume } from './session.js';
 import * as media from './media.js';
 import * as f from './facilitator.js';
 import * as e2ee from './e2ee.js';
@@ -10,6 +10,7 @@ export const HANDLERS: HandlerTable = {
   'session.join': join,
   'session.leave': leave,
   'session.resume': resume,
+  'session.capabilities': capabilities,
   'media.restartIce': media.restartIce,
   'media.reportQuality': media.reportQuality,
   'media.setRtpCapabilities': media.setRtpCapabilities,

@@ -22,6 +22,7 @@ async function seatConnection(ctx: HandlerContext, req: RequestOf<'session.join'
   if (!session) throw new HearthError(ErrorCode.SESSION_NOT_FOUND);
   const arrival = {
     claims, displayName: req.displayName.trim(), deviceId: req.deviceId, e2eeKey: req.e2eeKey, certificate: req.certificate, outbox: ctx.outbox,
+    rtpCapabilities: req.rtpCapabilities,
   };
   const result = await session.run(() => session.arrive(arrival));
   ctx.conn.session = session;
@@ -56,6 +57,13 @@ export const resume: Handler<'session.resume'> = async (ctx, req) => {
     if (!ctx.conn.session) ctx.conn.joining = false;
     throw error;
   }
+};
+
+/** The session's router codecs, for the pre-join page (the same for every session of this server). */
+export const capabilities: Handler<'session.capabilities'> = async (ctx, req) => {
+  const session = ctx.sessions.get(req.sessionId);
+  if (!session) throw new HearthError(ErrorCode.SESSION_NOT_FOUND);
+  return { routerRtpCapabilities: session.room.media.routerRtpCapabilities as Record<string, unknown> };
 };
 
 export const leave: Handler<'session.leave'> = async (ctx) => {
