@@ -17,6 +17,8 @@ const CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
 const skip = shapingUnavailable();
 
 interface Scene {
+  /** ICE restarts the server performed, by member (counted around the real media module). */
+  restarts: string[];
   link: ShapedLink;
   server: TestServer;
   session: Session;
@@ -31,11 +33,18 @@ interface Scene {
 async function openScene(name: string, graceSeconds?: number): Promise<Scene> {
   const link = await createShapedLink({ name });
   const origin = `http://${link.hostIp}`;
+  const restarts: string[] = [];
   const server = await startServer({
     http: { host: link.hostIp, port: 0 },
     rtc: { port: 0, listenIps: [link.hostIp], enableTcp: true },
     clientDir: CLIENT_DIR,
     ...(graceSeconds ? { sessions: { reconnectGraceSeconds: graceSeconds } } : {}),
+  }, {
+    decorateMedia: (media) => {
+      const restartIce = media.restartIce.bind(media);
+      media.restartIce = (peerId, transportId) => (restarts.push(peerId), restartIce(peerId, transportId));
+      return media;
+    },
   });
   const port = new URL(server.url).port;
   const host = await launchInNamespace(undefined, { origin: `${origin}:${port}` });
@@ -48,7 +57,7 @@ async function openScene(name: string, graceSeconds?: number): Promise<Scene> {
   await admitFromPanel(fay, ann, 'Ann');
   const session = server.app.sessions.get(links.session.sessionId)!;
   const annId = session.roster().members.find((m) => m.displayName === 'Ann')!.id;
-  return { link, server, session, host, inside, fay, ben, ann, annId };
+  return { restarts, link, server, session, host, inside, fay, ben, ann, annId };
 }
 
 async function closeScene(s: Scene | undefined): Promise<void> {
@@ -160,6 +169,23 @@ describe.skipIf(!!skip)('a member whose link drops keeps their place', () => {
     const stats = await scene.link.stats();
     expect(stats.cutDrops).toBeGreaterThan(0);
     expect(stats.guardLeaks).toBe(0);
+  }, 60_000);
+});
+
+describe.skipIf(!!skip)('the network changes under a member', () => {
+  let s: Scene | undefined;
+  beforeAll(async () => {
+    s = await openScene('netchange');
+    await eventually(() => bothWays(s!), 20_000, 'media both ways');
+  }, 120_000);
+  afterAll(() => closeScene(s));
+
+  it('the page restarts ICE on both its transports at once, and media keeps flowing both ways', async () => {
+    const scene = s!;
+    const before = scene.restarts.length;
+    await scene.ann.evaluate(() => window.dispatchEvent(new Event('online')));
+    await eventually(() => scene.restarts.filter((id) => id === scene.annId).length - before >= 2, 5_000, 'two ICE restarts');
+    await eventually(() => bothWays(scene), 8_000, 'media both ways after the restart');
   }, 60_000);
 });
 
