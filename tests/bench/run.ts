@@ -10,6 +10,7 @@ import { sessionLinks } from '../support/links.js';
 import { joinBench, type JoinTiming } from '../support/joinBench.js';
 import { MaliciousServer } from '../support/malicious.js';
 import { shapingUnavailable } from '../support/netns.js';
+import { audioOnlyInACircle, concealmentOnWeakLink } from '../support/thinBench.js';
 import { eventually, sleep, startServer } from '../support/server.js';
 
 const REMOVALS = Number(process.env.BENCH_REMOVALS ?? 12);
@@ -184,6 +185,44 @@ async function joinPath(): Promise<void> {
     ]);
 }
 
+/**
+ * Thin links (issue 10), the measured member's Chromium in a network namespace, bytes counted on its veth (media,
+ * RTCP, STUN, signaling: everything, as IP packets): in an 8-member session with the talking stick held (the holder
+ * speaking), the member in audio only from the start, in full video, and in audio only again; and the share of a speaker's audio an audio-only
+ * member conceals on a weak link (25 kbit/s, 250 ms one way, 10 % UDP loss) against the open link.
+ */
+async function thinLinks(): Promise<void> {
+  const why = shapingUnavailable();
+  if (why) return console.log(`\nThin links: skipped (${why})`);
+  const c = await audioOnlyInACircle();
+  const k = (n: number) => n.toFixed(1);
+  const use = (mode: string, u: typeof c.video) => [
+    mode, k(u.downKbit), k(u.upKbit), k(u.mediaDownKbit), k(u.audioRtpKbit), `${u.videoStreams} + ${u.audioStreams}`,
+    fmt(u.downKbit / c.audioOnly.downKbit),
+  ];
+  table(`One member's whole link in a ${c.members}-member session, talking stick held, E2EE on, RTCP and signaling included (goal: audio only ≤ 20 kbit/s down; leak guard: ${c.guardLeaks} packets)`,
+    ['member', 'down kbit/s', 'up kbit/s', 'of which WebRTC (+ IP/UDP)', 'of which audio RTP', 'streams in (video + audio)', 'down ratio to audio only'], [
+      use('audio only (ticked before joining), microphone off', c.audioOnly),
+      use('full video (toggle off, camera on), microphone off', c.video),
+      use('audio only again (toggle on, after video)', c.audioOnlyAfterVideo),
+    ]);
+  const again = c.audioOnlyAfterVideo.downKbit - c.audioOnly.downKbit;
+  console.log(`audio only ≤ 20 kbit/s down: ${c.audioOnly.downKbit <= 20 ? 'met' : 'NOT met'} from the start, `
+    + `${c.audioOnlyAfterVideo.downKbit <= 20 ? 'met' : 'NOT met'} after video (${again >= 0 ? '+' : ''}${k(again)} kbit/s: the SFU's bandwidth probes); the holder's audio concealed at the member in audio only: ${(100 * c.holderConcealed).toFixed(2)} %`);
+  const w = await concealmentOnWeakLink();
+  const pctOf = (x: number) => (100 * x).toFixed(2);
+  const conceal = (link: string, l: typeof w.open) => [
+    link, pctOf(l.c.ratio), pctOf(l.c.audibleRatio), l.c.lossPct.toFixed(1), String(l.c.fecPacketsReceived), l.c.jitterBufferMs.toFixed(0),
+    k(l.downKbit), k(l.mediaDownKbit), (100 * (l.c.ratio - w.open.c.ratio)).toFixed(2),
+  ];
+  table(`A speaker's audio at an audio-only member, 30 s each (goal: ≤ 10 % concealed on the weak link; leak guard: ${w.guardLeaks} packets)`,
+    ['link', '% concealed', '% concealed outside silences', '% packets lost', 'FEC packets', 'jitter buffer ms', 'member down kbit/s', 'of which WebRTC', 'concealed: points over open'], [
+      conceal('open', w.open),
+      conceal('weak: 25 kbit/s, 250 ms one way, 10 % loss', w.weak),
+    ]);
+  console.log(`≤ 10 % concealed on the weak link: ${w.weak.c.ratio <= 0.1 ? 'met' : 'NOT met'}`);
+}
+
 // BENCH_ONLY=join,crypto,... runs only the named sections (all when unset).
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
@@ -192,3 +231,4 @@ if (wanted('crypto')) await frameCrypto();
 if (wanted('removal')) await removalLockout();
 if (wanted('handover')) await leaderHandover();
 if (wanted('join')) await joinPath();
+if (wanted('thin')) await thinLinks();
