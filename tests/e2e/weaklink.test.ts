@@ -121,12 +121,10 @@ describe.skipIf(!!skip)('a: audio only behind 25 kbit/s, 500 ms RTT and 10 % los
     expect(video.bytes, 'no video bytes reach Ann').toBe(0);
   });
 
-  // KNOWN BUG (reported with issue 10): mediasoup writes its worst consumer's loss into the receiver reports it
-  // sends an Opus producer (so the speaker's encoder can add FEC for that listener). Hearth's QualityMonitor reads
-  // that remote-inbound fractionLost as the speaker's own uplink loss, so Fay, on a lossless link, is told her
-  // connection is weak (and stepped down to low data video) because Ann's link loses packets. `fails` keeps this
-  // visible: when the monitor is fixed this turns red; make it a plain `it`.
-  it.fails('the facilitator, on an open link, is not told her connection is weak because a listener’s link loses packets', () => {
+  // Found by this file: mediasoup writes its worst consumer's loss into the receiver reports it sends an Opus
+  // producer (so the speaker's encoder can add FEC for that listener). The quality monitor once read that
+  // remote-inbound fractionLost as the speaker's own loss, and told Fay, on a lossless link, hers was weak.
+  it('the facilitator, on an open link, is not told her connection is weak because a listener’s link loses packets', () => {
     console.info(`Fay's connection line while Ann listened: ${[...faySaw].join(' | ')}`);
     expect([...faySaw].filter((l) => /weak|poor/.test(l))).toEqual([]);
   });

@@ -4,7 +4,7 @@ import { readTotals, sampleBetween } from './statsSample.js';
 
 describe('connection quality in three words', () => {
   it.each<[string, LinkSample, string]>([
-    ['an open link', { rttMs: 20, inLossPct: 0, outLossPct: 0, outKbps: 2500, concealedPct: 0 }, 'good'],
+    ['an open link', { rttMs: 20, inLossPct: 0, outKbps: 2500, concealedPct: 0 }, 'good'],
     ['nothing measured yet', {}, 'good'],
     ['3G-like: 300 ms round trips, a little loss', { rttMs: 300, inLossPct: 1, outKbps: 700 }, 'good'],
     ['a thin uplink (300 kbit/s)', { rttMs: 120, outKbps: 200 }, 'weak'],
@@ -51,7 +51,9 @@ describe('a sample from two readings of the stats', () => {
     report([
       { type: 'candidate-pair', nominated: true, currentRoundTripTime: 0.31, availableOutgoingBitrate: 180_000 },
       { type: 'candidate-pair', nominated: false, currentRoundTripTime: 9 },
-      { type: 'remote-inbound-rtp', fractionLost: 0.02 },
+      // A listener's bad link, which mediasoup reports to us as a speaker: not our loss.
+      { type: 'remote-inbound-rtp', fractionLost: 0.3 },
+      { type: 'inbound-rtp', kind: 'video', packetsReceived: received * 10, packetsLost: lost * 30 },
     ]),
     report([
       { type: 'transport', iceState: 'connected' },
@@ -65,11 +67,20 @@ describe('a sample from two readings of the stats', () => {
     const s = sampleBetween(a, b);
     expect(s.rttMs).toBeCloseTo(310);
     expect(s.outKbps).toBe(180);
-    expect(s.outLossPct).toBeCloseTo(2);
     expect(s.inLossPct).toBeCloseTo(10);
     expect(s.concealedPct).toBeCloseTo(5);
     expect(classify(s)).toBe('weak');
     expect(sampleBetween(undefined, b).inLossPct).toBeUndefined();
+  });
+
+  it('a speaker on a clean link stays good while a listener loses 30 % (mediasoup reports that to the speaker)', () => {
+    const speaker = (audio: number) => readTotals([new Map<string, unknown>([
+      ['p', { type: 'candidate-pair', nominated: true, currentRoundTripTime: 0.02, availableOutgoingBitrate: 2_000_000 }],
+      ['o', { type: 'outbound-rtp', kind: 'video' }],
+      ['r', { type: 'remote-inbound-rtp', kind: 'audio', fractionLost: 0.3 }],
+      ['i', { type: 'inbound-rtp', kind: 'audio', packetsReceived: audio, packetsLost: 0, totalSamplesReceived: audio * 960, concealedSamples: 0 }],
+    ])], 0);
+    expect(classify(sampleBetween(speaker(100), speaker(200)))).toBe('good');
   });
 
   it('an interval in which nothing arrived, after media was flowing, is a stall (a cut), not a thin link', () => {

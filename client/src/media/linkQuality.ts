@@ -8,10 +8,8 @@ export type LinkLevel = 'good' | 'weak' | 'poor';
 export interface LinkSample {
   /** Round-trip time to the server (the ICE candidate pair in use), ms. */
   rttMs?: number;
-  /** Packets lost on the way to us (inbound RTP), percent of those expected in the interval. */
+  /** Audio packets lost on the way to us (inbound RTP), percent of those expected in the interval. */
   inLossPct?: number;
-  /** Packets the server reported lost of what we send (remote-inbound RTP), percent. */
-  outLossPct?: number;
   /** The browser's estimate of what we can send, kbit/s. */
   outKbps?: number;
   /** Share of received audio that had to be concealed in the interval, percent. */
@@ -31,7 +29,7 @@ const over = (v: number | undefined, limit: number) => v !== undefined && v >= l
 const under = (v: number | undefined, limit: number) => v !== undefined && v < limit;
 
 export function classify(s: LinkSample): LinkLevel {
-  const loss = Math.max(s.inLossPct ?? 0, s.outLossPct ?? 0);
+  const loss = s.inLossPct ?? 0;
   if (s.disconnected || over(s.rttMs, POOR.rttMs) || loss >= POOR.lossPct || under(s.outKbps, POOR.outKbps) || over(s.concealedPct, POOR.concealedPct)) {
     return 'poor';
   }

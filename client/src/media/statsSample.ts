@@ -5,8 +5,10 @@ export interface StatsTotals {
   at: number;
   rttMs?: number;
   outKbps?: number;
-  outLossPct?: number;
   disconnected: boolean;
+  /** Packets of every kind received (a stall is when none arrive). */
+  anyReceived: number;
+  /** Audio packets received and lost. */
   packetsReceived: number;
   packetsLost: number;
   samplesReceived: number;
@@ -18,8 +20,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 
 /** Reads what a sample needs from RTCStatsReports (send and receive transports). */
 export function readTotals(reports: Iterable<ReadonlyMap<string, unknown>>, at: number): StatsTotals {
-  const t: StatsTotals = { at, disconnected: false, packetsReceived: 0, packetsLost: 0, samplesReceived: 0, samplesConcealed: 0 };
-  let outLoss: number[] = [];
+  const t: StatsTotals = { at, disconnected: false, anyReceived: 0, packetsReceived: 0, packetsLost: 0, samplesReceived: 0, samplesConcealed: 0 };
   for (const report of reports) {
     // A connection that sends audio alone (audio only, camera off) never probes for more: its estimate follows what
     // it sends (≈ 58 kbit/s for 9 kbit/s Opus, measured) and says nothing about the link. Only video senders count.
@@ -35,19 +36,19 @@ export function readTotals(reports: Iterable<ReadonlyMap<string, unknown>>, at: 
       } else if (s.type === 'transport' && (s.iceState === 'disconnected' || s.iceState === 'failed')) {
         t.disconnected = true;
       } else if (s.type === 'inbound-rtp') {
+        t.anyReceived += num(s.packetsReceived) ?? 0;
+        // Loss is judged on speech: video loss from the SFU's bandwidth probing is repaired by retransmission and
+        // answered by a lower layer; lost audio is what a member hears.
+        if (s.kind !== 'audio') continue;
         t.packetsReceived += num(s.packetsReceived) ?? 0;
         t.packetsLost += Math.max(0, num(s.packetsLost) ?? 0);
-        if (s.kind === 'audio') {
-          t.samplesReceived += num(s.totalSamplesReceived) ?? 0;
-          t.samplesConcealed += (num(s.concealedSamples) ?? 0) - (num(s.silentConcealedSamples) ?? 0);
-        }
-      } else if (s.type === 'remote-inbound-rtp') {
-        const f = num(s.fractionLost);
-        if (f !== undefined) outLoss = [...outLoss, f * 100];
+        t.samplesReceived += num(s.totalSamplesReceived) ?? 0;
+        t.samplesConcealed += (num(s.concealedSamples) ?? 0) - (num(s.silentConcealedSamples) ?? 0);
       }
+      // Not remote-inbound-rtp's fractionLost: mediasoup reports its worst listener's loss there (so a speaker's
+      // encoder can add FEC for them), which says nothing of this member's own link.
     }
   }
-  if (outLoss.length > 0) t.outLossPct = Math.max(...outLoss);
   return t;
 }
 
@@ -56,12 +57,11 @@ export function sampleBetween(prev: StatsTotals | undefined, now: StatsTotals): 
   const sample: LinkSample = { disconnected: now.disconnected };
   if (now.rttMs !== undefined) sample.rttMs = now.rttMs;
   if (now.outKbps !== undefined) sample.outKbps = now.outKbps;
-  if (now.outLossPct !== undefined) sample.outLossPct = now.outLossPct;
   if (!prev) return sample;
   const received = now.packetsReceived - prev.packetsReceived;
   // Nothing at all arrived in the interval although media was flowing before: a stall (a cut ICE has not noticed
   // yet), not a thin link.
-  if (received === 0 && prev.packetsReceived > 0) sample.disconnected = true;
+  if (now.anyReceived === prev.anyReceived && prev.anyReceived > 0) sample.disconnected = true;
   const lost = now.packetsLost - prev.packetsLost;
   if (received + lost > 20) sample.inLossPct = (100 * Math.max(0, lost)) / (received + lost);
   const samples = now.samplesReceived - prev.samplesReceived;
