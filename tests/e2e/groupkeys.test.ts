@@ -95,9 +95,10 @@ describe('group keys that hold in real groups, in Chromium', () => {
 
     await everyoneDecodesEveryone(all);
     const before = await sameKeyAndWords(Object.values(all), 10_000);
-    for (const p of Object.values(all)) expect(await alarms(p)).toBe(0);
+    for (const [n, p] of Object.entries(all)) expect(await alarms(p), `${n}: ${await p.locator(".security [role=\"alert\"]").allTextContents()}`).toBe(0);
 
-    // Fay's tab closes without leaving: her link is gone, as on a weak connection.
+    // Fay closes her tab: the page says goodbye on the way out (pagehide), so this is a leave and her successor
+    // rekeys at once. (A link that drops without a goodbye keeps her seat and key instead: tests/e2e/reconnect.)
     await fay.context().close();
     const closedAt = Date.now();
     const rest = [cody, ben, cal];

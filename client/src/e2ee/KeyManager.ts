@@ -67,8 +67,10 @@ export class KeyManager {
     return new RTCRtpScriptTransform(this.worker, options);
   }
 
-  enter(room: RoomSnapshot): Promise<void> {
-    return this.serially(() => this.policy.enter(room));
+  /** Entering the circle; then the envelopes that arrived before it (the policy held them back). */
+  async enter(room: RoomSnapshot): Promise<void> {
+    await this.serially(() => this.policy.enter(room));
+    for (const e of this.policy.takeEarly()) await this.serially(() => this.policy.envelope(e));
   }
 
   joined(p: PeerInfo): Promise<void> {

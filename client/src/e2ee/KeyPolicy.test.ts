@@ -132,3 +132,18 @@ describe('key policy: dropped links (away)', () => {
     expect(member.p.resumed(snapshot(member.self, [ann.info], 4))).toEqual([]);
   });
 });
+
+describe('key policy: an envelope that overtakes our own seating', () => {
+  it('is held until we know the circle, then opened: no alarm', async () => {
+    const fay = person('Fay', 'facilitator');
+    const { p, self } = policy('Cody', 'cofacilitator');
+    expect(await p.envelope(sealFrom(fay, p, 4))).toEqual([]);
+    expect(p.state.alarm).toBeUndefined();
+    p.enter(snapshot(self, [fay.info], 3));
+    const held = p.takeEarly();
+    expect(held).toHaveLength(1);
+    expect((await p.envelope(held[0]!)).map((e) => e.type)).toEqual(['install', 'ack']);
+    expect(p.state.epoch).toBe(4);
+    expect(p.takeEarly()).toEqual([]);
+  });
+});

@@ -152,8 +152,25 @@ export class KeyPolicy {
     return this.install(r.epoch, r.groupKey, r.wordsKey);
   }
 
+  /**
+   * Envelopes that arrived before we knew the circle (the leader's rekey for our arrival can overtake the answer
+   * that seats us): kept, and opened once we have entered.
+   */
+  private early: EventOf<'e2ee.key'>[] = [];
+
+  /** The envelopes held back until we entered (each one once). */
+  takeEarly(): EventOf<'e2ee.key'>[] {
+    const held = this.early;
+    this.early = [];
+    return held;
+  }
+
   /** A sealed key from the server: opened only if from our leader, for us, and newer than ours. */
   async envelope(e: EventOf<'e2ee.key'>): Promise<KeyEffect[]> {
+    if (!this.entered) {
+      if (this.early.length < 8) this.early.push(e);
+      return [];
+    }
     const leaderId = this.roster.leader();
     const leader = leaderId === undefined ? undefined : this.roster.get(leaderId);
     if (!leader || leader.id !== e.from || !leader.bound) return this.alarm('A key arrived from someone who is not the key leader. It was refused.');

@@ -111,6 +111,9 @@ export class RoomModel {
     });
     this.signaling.on('consumer.closed', ({ consumerId }) => this.tracks.dropConsumer(consumerId));
     this.signaling.on('media.videoMode', (e) => void this.modes.followServer(e.video, e.byFacilitator));
+    // Closing the tab is leaving, not a dropped link: say goodbye on the way out (best effort; if it does not get
+    // through, the seat simply waits out the grace period).
+    globalThis.addEventListener?.('pagehide', this.onPageHide);
   }
 
   /**
@@ -365,7 +368,10 @@ export class RoomModel {
     this.teardown();
   }
 
+  private readonly onPageHide = (): void => void this.leave();
+
   private teardown(): void {
+    globalThis.removeEventListener?.('pagehide', this.onPageHide);
     clearTimeout(this.graceTimer);
     this.quality?.stop();
     this.connection = 'online';
