@@ -6,12 +6,7 @@ import {
   type MembershipEvent, type MembershipResult, type MembershipState,
 } from './membership.js';
 import { isModerator } from './permissions.js';
-
-type State = MembershipState<string>;
-type Event = MembershipEvent<string>;
-
-const LIMITS = { maxPeers: 3, maxWaiting: 2 };
-const fresh = (): State => initialMembership<string>('clinical', LIMITS);
+import { LIMITS, fresh, run, standing, types, type Event, type State } from './membership.testkit.js';
 
 /** An arrival of device `d` (member id `m-d`): a member with key `k1`, unless told otherwise. */
 function arrival(d: string, o: { role?: Role; key?: string; signed?: boolean; link?: string; inviteRefused?: 'TOKEN_REVOKED' } = {}): Event {
@@ -22,20 +17,6 @@ function arrival(d: string, o: { role?: Role; key?: string; signed?: boolean; li
 }
 const on = (type: 'admit' | 'deny' | 'remove' | 'mute' | 'askUnmute' | 'stopCamera' | 'allowCamera', actor: string, target: string): Event =>
   ({ type, actor: `m-${actor}`, target: `m-${target}`, now: 0 });
-
-/** Applies events in order; a refusal fails the test unless it is the last event. */
-function run(events: Event[], from: State = fresh()): MembershipResult<string> & { all: MembershipEffect<string>[] } {
-  let r: MembershipResult<string> = { state: from, effects: [] };
-  const all: MembershipEffect<string>[] = [];
-  events.forEach((e, i) => {
-    r = membershipReducer(r.state, e);
-    if (r.refused && i < events.length - 1) throw new Error(`event ${i} (${e.type}) refused: ${r.refused}`);
-    all.push(...r.effects);
-  });
-  return { ...r, all };
-}
-const standing = (s: State, d: string) => findMember(s, `m-${d}`)?.standing ?? null;
-const types = (effects: MembershipEffect<string>[]) => effects.map((e) => e.type);
 
 /** Fay the facilitator is in; Ann and Ben wait. */
 const scene = () => run([arrival('fay', { role: 'facilitator' }), arrival('ann'), arrival('ben')]).state;

@@ -1,31 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  countSeats, findMember, initialMembership, membershipReducer, type MembershipEffect, type MembershipEvent, type MembershipResult,
-  type MembershipState,
-} from './membership.js';
+import { countSeats, findMember, membershipReducer } from './membership.js';
+import { run, standing, types, type Event } from './membership.testkit.js';
 
 /** The `away` standing: a dropped link keeps the seat until the grace ends; a resume gives it back as it was. */
-type State = MembershipState<string>;
-type Event = MembershipEvent<string>;
-
 const GRACE = 30_000;
-const fresh = (): State => initialMembership<string>('clinical', { maxPeers: 3, maxWaiting: 2 });
 const arrival = (d: string, role: 'facilitator' | 'member' = 'member', link = `conn-${d}`): Event => ({
   type: 'arrive', now: 0, id: `m-${d}`, role, deviceId: d, publicKey: 'k1', inviteId: 'inv', link, signed: true,
 });
-
-function run(events: Event[], from: State = fresh()): MembershipResult<string> & { all: MembershipEffect<string>[] } {
-  let r: MembershipResult<string> = { state: from, effects: [] };
-  const all: MembershipEffect<string>[] = [];
-  events.forEach((e, i) => {
-    r = membershipReducer(r.state, e);
-    if (r.refused && i < events.length - 1) throw new Error(`event ${i} (${e.type}) refused: ${r.refused}`);
-    all.push(...r.effects);
-  });
-  return { ...r, all };
-}
-const standing = (s: State, d: string) => findMember(s, `m-${d}`)?.standing ?? null;
-const types = (effects: MembershipEffect<string>[]) => effects.map((e) => e.type);
 
 /** Fay the facilitator and Ann are in the circle; Ben waits. */
 const circle = () => run([arrival('fay', 'facilitator'), arrival('ann'), { type: 'admit', actor: 'm-fay', target: 'm-ann', now: 0 }, arrival('ben')]).state;
