@@ -16,16 +16,15 @@ import { Step, refuse } from './membershipStep.js';
 
 /**
  * Where a member stands: waiting, admitted, or `away` (the link dropped; the seat, arrival number, floor place and
- * keys are kept until `resumeBy`). The next issues' standings belong here too, not in flags: `notPrivate` (in the
- * session but not in a private space, so out of the circle's media), `sideRoom` (stepped out with a facilitator).
- * Every standing but `waiting` holds a seat: it counts against the circle's cap and keeps its arrival number.
+ * keys are kept until `resumeBy`). Every standing but `waiting` holds a seat: it counts against the circle's cap
+ * and keeps its arrival number. Where a seated member is within the session (the circle, a side room, "not private
+ * right now") is not a standing: it is orthogonal to presence (a member in a side room whose link drops comes back
+ * to the side room), so it lives beside it, in the server's Room (its `space`, see server/src/room/spaces.ts).
  */
 export type MemberStanding =
   | { kind: 'waiting' }
   | { kind: 'admitted'; seq: number }
-  | { kind: 'away'; seq: number; resumeBy: number }
-  | { kind: 'notPrivate'; seq: number }
-  | { kind: 'sideRoom'; seq: number; room: string };
+  | { kind: 'away'; seq: number; resumeBy: number };
 
 export interface Member<L = unknown> {
   /** The same for a device on every reload (the server derives it from session and device). */

@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MODERATION_ACTIONS } from '../vocabulary/index.js';
 import {
   B64, DeviceId, LinkReport, DisplayName, E2eeKey, ReactionSchema, TurnModeSchema, DtlsParameters, FacilitatorNote, Id, InviteToken, MediaKind, MediaSource, RoleSchema,
-  ConsumerOptions, ResumeToken, RoomSnapshot, TransportOptions, RtpCapabilities, RtpParameters, SessionId, SessionInfo, Signature, VideoModeSchema,
+  ConsumerOptions, PrivacyCheck, ResumeToken, RoomSnapshot, TransportOptions, RtpCapabilities, RtpParameters, SessionId, SessionInfo, Signature, VideoModeSchema,
 } from './common.js';
 
 const Empty = Type.Object({}, { additionalProperties: false });
@@ -31,6 +31,8 @@ export const ClientRequests = {
       certificate: Type.Optional(Signature),
       /** The device's receive capabilities (see `session.capabilities`): media is then prepared at admission. */
       rtpCapabilities: Type.Optional(RtpCapabilities),
+      /** The private-space check the member just went through (facilitators see it; absent: not done). */
+      check: Type.Optional(PrivacyCheck),
     }),
     Strict({
       selfId: Id, role: RoleSchema, session: SessionInfo, admitted: Type.Boolean(), room: Type.Optional(RoomSnapshot),
@@ -53,6 +55,15 @@ export const ClientRequests = {
     Strict({ sessionId: SessionId, resumeToken: ResumeToken }),
     Strict({ selfId: Id, role: RoleSchema, session: SessionInfo, room: RoomSnapshot }),
   ),
+  /** The private-space check again, or finished (the ambient check may end after joining): facilitators see it. */
+  'member.setCheck': request(Strict({ check: PrivacyCheck }), Empty),
+  /**
+   * "Not private right now" (`private: false`): the member's microphone and camera stop reaching the circle and the
+   * circle stops reaching them, at the server, until they say they are private again. Facilitators see it.
+   */
+  'member.setPrivate': request(Strict({ private: Type.Boolean() }), Empty),
+  /** Back to the group from a side room (either of the pair may; the side room closes for both). */
+  'side.return': request(Empty, Empty),
   /** The member's connection quality changed (good / weak / poor, and what Hearth did): for the facilitator panel. */
   'media.reportQuality': request(LinkReport, Empty),
   /** New ICE credentials for one of the member's transports (its network changed or the transport failed). */
@@ -156,6 +167,11 @@ export const ClientRequests = {
    * A member in audio only stays there. The member is told (`media.videoMode`) and may change it again.
    */
   'facilitator.setLowData': request(Strict({ peerId: Id, lowData: Type.Boolean() }), Empty),
+  /**
+   * Step out with one member into a 1:1 side room (a safety check-in): the pair hear and see only each other, the
+   * circle hears neither, and their media is sealed with a key only the two can derive (crypto/keys.ts sideKey).
+   */
+  'facilitator.stepOut': request(Strict({ peerId: Id }), Empty),
   /** Remove someone: disconnected, told why, and kept out with the same link or device. */
   'facilitator.remove': request(
     Strict({ peerId: Id, message: Type.Optional(FacilitatorNote), revocation: Type.Optional(Signature) }),

@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { REACTIONS, ROLES, SESSION_KINDS, TURN_MODES } from '../vocabulary/index.js';
+import { AMBIENT_FINDINGS, PRIVACY_ITEMS, REACTIONS, ROLES, SESSION_KINDS, TURN_MODES } from '../vocabulary/index.js';
 
 /** Bump on any incompatible change to a message below. Sent in the socket.io handshake (`auth`). */
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 
 /** Largest socket.io packet the server accepts, in bytes (checked before parsing). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -124,8 +124,17 @@ export const PeerInfo = Type.Object({
   producers: Type.Array(ProducerInfo),
   /** Their link dropped: the seat is kept for them for a while (absent: present). */
   away: Type.Optional(Type.Boolean()),
+  /** Stepped away from the circle (not private right now, or in a side room): not heard, hears nothing of it. */
+  apart: Type.Optional(Type.Boolean()),
 });
 export type PeerInfo = Static<typeof PeerInfo>;
+
+/** A member's private-space check (issue 11): the items they confirmed and what the ambient check heard. */
+export const PrivacyCheck = Type.Object({
+  confirmed: Type.Array(Type.Union(PRIVACY_ITEMS.map((i) => Type.Literal(i))), { maxItems: PRIVACY_ITEMS.length, uniqueItems: true }),
+  ambient: Type.Union(AMBIENT_FINDINGS.map((f) => Type.Literal(f))),
+}, { additionalProperties: false });
+export type PrivacyCheck = Static<typeof PrivacyCheck>;
 
 /** A member's connection as their own browser measures it, and what Hearth did about it (issue 10). */
 export const LinkReport = Type.Object({

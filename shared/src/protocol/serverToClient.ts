@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  B64, DisplayName, E2eeKey, LinkReport, Signature, FacilitatorNote, Id, PeerInfo, ProducerInfo, ReactionSchema, RoleSchema, RoomSnapshot, TurnModeSchema,
+  B64, DisplayName, E2eeKey, LinkReport, PrivacyCheck, Signature, FacilitatorNote, Id, PeerInfo, ProducerInfo, ReactionSchema, RoleSchema, RoomSnapshot, TurnModeSchema,
   VideoModeSchema,
 } from './common.js';
 import { ErrorCode } from '../vocabulary/errorCodes.js';
@@ -33,6 +33,12 @@ export const RosterMember = Type.Object({
   link: Type.Optional(LinkReport),
   /** How much video the member takes part in: full, low data, or audio only (`off`). */
   video: VideoModeSchema,
+  /** Their private-space check (absent: not done), never the audio. */
+  check: Type.Optional(PrivacyCheck),
+  /** They marked themselves "not private right now": out of the circle's media until they come back. */
+  notPrivate: Type.Boolean(),
+  /** In a side room with this member. */
+  side: Type.Optional(Id),
 });
 export type RosterMember = Static<typeof RosterMember>;
 
@@ -40,7 +46,7 @@ export type RosterMember = Static<typeof RosterMember>;
 export const Roster = Type.Object({
   locked: Type.Boolean(),
   /** Each waiting member's key, so the facilitator's browser can sign the one it admits. */
-  waiting: Type.Array(Type.Object({ id: Id, displayName: DisplayName, e2eeKey: E2eeKey })),
+  waiting: Type.Array(Type.Object({ id: Id, displayName: DisplayName, e2eeKey: E2eeKey, check: Type.Optional(PrivacyCheck) })),
   members: Type.Array(RosterMember),
   audit: Type.Array(AuditEntry),
 });
@@ -79,6 +85,10 @@ export const ServerEvents = {
   'peer.left': Type.Object({ peerId: Id, revocation: Type.Optional(Signature) }),
   /** A member's link dropped (away: their seat, tile and place are kept for a while) or came back. */
   'peer.away': Type.Object({ peerId: Id, away: Type.Boolean() }),
+  /** A member stepped away from the circle (not private right now, or a side room) or came back to it. */
+  'peer.space': Type.Object({ peerId: Id, apart: Type.Boolean() }),
+  /** To the two in a side room: whom this member is with (and the room, for its key), or back in the group (`{}`). */
+  'side.state': Type.Union([Type.Object({ room: Id, with: Id }, { additionalProperties: false }), Type.Object({}, { additionalProperties: false })]),
   /** A member started sending a track. */
   'producer.added': ProducerInfo,
   /** A member stopped sending a track (consumers of it are closed by the server). */

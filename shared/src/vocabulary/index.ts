@@ -25,7 +25,7 @@ export const MODERATION_ACTIONS = [
   'facilitator.remove', 'facilitator.lock', 'facilitator.end',
   'facilitator.createInvite', 'facilitator.revokeInvite',
   'facilitator.setTurnMode', 'facilitator.passStick', 'facilitator.takeStick', 'facilitator.extendTurn',
-  'facilitator.setTurnLimit',
+  'facilitator.setTurnLimit', 'facilitator.stepOut',
 ] as const;
 export type ModerationAction = (typeof MODERATION_ACTIONS)[number];
 
@@ -36,5 +36,20 @@ export type TurnMode = (typeof TURN_MODES)[number];
 /** Quiet, non-verbal signals: shown briefly beside the sender, no sound, never take the floor. */
 export const REACTIONS = ['understand', 'metoo', 'heart', 'takeyourtime'] as const;
 export type Reaction = (typeof REACTIONS)[number];
+
+/**
+ * What a member confirms before joining (and on every rejoin): somewhere private; alone or unheard; headphones if
+ * anyone is near; not driving. Facilitators see which were confirmed.
+ */
+export const PRIVACY_ITEMS = ['private', 'unheard', 'headphones', 'notDriving'] as const;
+export type PrivacyItem = (typeof PRIVACY_ITEMS)[number];
+
+/**
+ * What the on-device ambient check heard (client/src/media/ambient): nothing of note, steady noise, one voice,
+ * several voices, a TV or music; or it was skipped, or the microphone was not available. The word is all that
+ * leaves the device: never the audio.
+ */
+export const AMBIENT_FINDINGS = ['quiet', 'noise', 'voice', 'voices', 'media', 'skipped', 'unavailable'] as const;
+export type AmbientFinding = (typeof AMBIENT_FINDINGS)[number];
 
 export * from './errorCodes.js';
