@@ -102,6 +102,7 @@ function payload(action: ModerationAction, s: Scene): unknown {
     'facilitator.takeStick': {},
     'facilitator.extendTurn': { seconds: 60 },
     'facilitator.setTurnLimit': { seconds: 30 },
+    'facilitator.stepOut': { peerId: s.victimId },
   };
   return table[action];
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ErrorCode, HearthError, type MediaKind, type MediaSource, type VideoMode } from '@hearth/shared';
 import { MEDIA_CODECS } from '../../server/src/media/codecs.js';
 import type {
-  ConsumeResult, MediaDump, MediaEvents, PeerMediaDump, RoomMedia, RoomMediaFactory, TransportParams,
+  ConsumeResult, MediaDump, MediaEvents, MediaSpace, PeerMediaDump, RoomMedia, RoomMediaFactory, TransportParams,
 } from '../../server/src/room/ports.js';
 
 // An in-memory RoomMedia: what media/MediaRoom.ts does with mediasoup, minus the RTP. Same checks, in the same
@@ -11,7 +11,7 @@ import type {
 
 interface Transport { id: string; direction: 'send' | 'recv'; connected: boolean }
 interface Producer { id: string; kind: MediaKind; source: MediaSource; mimeType: string; selfPaused: boolean; paused: boolean }
-interface Consumer { id: string; producerId: string; peerId: string; kind: MediaKind; paused: boolean }
+interface Consumer { id: string; producerId: string; peerId: string; kind: MediaKind; paused: boolean; apart: boolean }
 interface Peer {
   rtpCapabilities?: { codecs?: { mimeType?: unknown }[] };
   transports: Map<string, Transport>;
@@ -32,6 +32,7 @@ export class FakeMedia implements RoomMedia {
   readonly routerRtpCapabilities = FAKE_ROUTER_CAPABILITIES;
   private readonly peers = new Map<string, Peer>();
   private audible: 'all' | ReadonlySet<string> = 'all';
+  private readonly spaces = new Map<string, MediaSpace>();
   private closedFlag = false;
 
   constructor(
@@ -54,6 +55,7 @@ export class FakeMedia implements RoomMedia {
     const peer = this.peers.get(peerId);
     if (!peer) return;
     this.peers.delete(peerId);
+    this.spaces.delete(peerId);
     for (const p of peer.producers.values()) this.closeConsumersOf(p.id);
     peer.transports.clear();
     peer.producers.clear();
@@ -154,7 +156,7 @@ export class FakeMedia implements RoomMedia {
     }
     await Promise.resolve();
     const id = randomUUID();
-    peer.consumers.set(id, { id, producerId, peerId: owner.peerId, kind: owner.producer.kind, paused: true });
+    peer.consumers.set(id, { id, producerId, peerId: owner.peerId, kind: owner.producer.kind, paused: true, apart: this.apart(peerId, owner.peerId) });
     const codec = FAKE_ROUTER_CAPABILITIES.codecs.find((c) => sameMime(c.mimeType, owner.producer.mimeType))!;
     return {
       consumerId: id,
@@ -187,12 +189,27 @@ export class FakeMedia implements RoomMedia {
 
   setAlwaysHeard(_peerIds: ReadonlySet<string>): void {}
 
+  /** As MediaRoom: nothing passes between different spaces, nor to or from `apart`; the floor holds the circle only. */
+  async setSpace(peerId: string, space: MediaSpace): Promise<void> {
+    if (!this.peers.has(peerId)) return;
+    if (space === 'circle') this.spaces.delete(peerId);
+    else this.spaces.set(peerId, space);
+    for (const [id, peer] of this.peers) for (const c of peer.consumers.values()) c.apart = this.apart(id, c.peerId);
+    for (const p of this.peers.get(peerId)?.producers.values() ?? []) this.applyPause(peerId, p);
+  }
+
+  private apart(a: string, b: string): boolean {
+    const sa = this.spaces.get(a) ?? 'circle';
+    const sb = this.spaces.get(b) ?? 'circle';
+    return sa === 'apart' || sb === 'apart' || sa !== sb;
+  }
+
   async inspect(peerId: string): Promise<PeerMediaDump> {
     const peer = this.peer(peerId);
     return {
       videoMode: peer.videoMode,
       producers: [...peer.producers.values()].map((p) => ({ id: p.id, kind: p.kind, source: p.source, paused: p.paused, encodings: [], streams: [] })),
-      consumers: [...peer.consumers.values()].map((c) => ({ id: c.id, producerId: c.producerId, peerId: c.peerId, kind: c.kind, paused: c.paused, held: false, headerExtensions: [] })),
+      consumers: [...peer.consumers.values()].map((c) => ({ id: c.id, producerId: c.producerId, peerId: c.peerId, kind: c.kind, paused: c.paused || c.apart, held: false, headerExtensions: [] })),
     };
   }
 
@@ -234,7 +251,7 @@ export class FakeMedia implements RoomMedia {
   }
 
   private floorHolds(peerId: string, kind: MediaKind): boolean {
-    return kind === 'audio' && this.audible !== 'all' && !this.audible.has(peerId);
+    return kind === 'audio' && this.audible !== 'all' && !this.audible.has(peerId) && !this.spaces.has(peerId);
   }
 
   private applyPause(peerId: string, producer: Producer): void {

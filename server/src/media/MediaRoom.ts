@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup';
 import { ErrorCode, HearthError, type MediaKind, type MediaSource, type VideoMode } from '@hearth/shared';
 import type { Config } from '../config/schema.js';
-import type { ConsumeResult, MediaDump, MediaEvents, PeerMediaDump, RoomMedia, TransportParams } from '../room/ports.js';
+import type { ConsumeResult, MediaDump, MediaSpace, MediaEvents, PeerMediaDump, RoomMedia, TransportParams } from '../room/ports.js';
 import type { WorkerSlot } from './WorkerPool.js';
 import { MEDIA_CODECS } from './codecs.js';
 import { applyPause, describeConsumer, describeProducer, preferredLayers, stateOf, type ConsumerState } from './consumers.js';
@@ -36,6 +36,8 @@ export class MediaRoom implements RoomMedia {
   /** Whom audio-only members hear on the open floor (the floor itself decides otherwise). */
   private readonly selection = new SpeakerSelection(3);
   private alwaysHeard: ReadonlySet<string> = new Set();
+  /** Members not in the circle (side room or apart); everyone else is in it. */
+  private readonly spaces = new Map<string, MediaSpace>();
 
   private constructor(
     private readonly slot: WorkerSlot,
@@ -79,6 +81,7 @@ export class MediaRoom implements RoomMedia {
     const peer = this.peers.get(peerId);
     if (!peer) return;
     this.peers.delete(peerId);
+    this.spaces.delete(peerId);
     for (const t of peer.transports.values()) t.close();
     this.selection.forget(peerId);
     void this.refreshHeld().catch(() => undefined);
@@ -198,6 +201,32 @@ export class MediaRoom implements RoomMedia {
     await this.refreshHeld();
   }
 
+  async setSpace(peerId: string, space: MediaSpace): Promise<void> {
+    if (!this.peers.has(peerId)) return;
+    if (space === 'circle') this.spaces.delete(peerId);
+    else this.spaces.set(peerId, space);
+    const changed: types.Consumer[] = [];
+    for (const [id, peer] of this.peers) {
+      for (const c of peer.consumers.values()) {
+        const s = stateOf(c);
+        const apart = this.apart(id, s.peerId);
+        if (apart === s.apart) continue;
+        s.apart = apart;
+        changed.push(c);
+      }
+    }
+    await Promise.all(changed.map((c) => applyPause(c)));
+    // The floor holds microphones in the circle only: a side room speaks freely, and comes back under the floor.
+    for (const p of this.peers.get(peerId)?.producers.values() ?? []) await this.applyPause(peerId, p);
+  }
+
+  /** Nothing passes between members in different spaces, nor to or from a member who is not private right now. */
+  private apart(a: string, b: string): boolean {
+    const sa = this.spaces.get(a) ?? 'circle';
+    const sb = this.spaces.get(b) ?? 'circle';
+    return sa === 'apart' || sb === 'apart' || sa !== sb;
+  }
+
   setAlwaysHeard(peerIds: ReadonlySet<string>): void {
     this.alwaysHeard = new Set(peerIds);
     void this.refreshHeld().catch(() => undefined);
@@ -244,7 +273,7 @@ export class MediaRoom implements RoomMedia {
   }
 
   private floorHolds(peerId: string, kind: MediaKind): boolean {
-    return kind === 'audio' && this.audible !== 'all' && !this.audible.has(peerId);
+    return kind === 'audio' && this.audible !== 'all' && !this.audible.has(peerId) && !this.spaces.has(peerId);
   }
 
   private async applyPause(peerId: string, producer: types.Producer): Promise<void> {
@@ -272,7 +301,7 @@ export class MediaRoom implements RoomMedia {
       throw new HearthError(ErrorCode.MEDIA_REJECTED, 'cannot consume with these capabilities');
     }
     // Paused until the client has set up its receiver (and its decryption transform) and says so.
-    const state: ConsumerState = { peerId: owner.peerId, ready: false, held: false, paused: true };
+    const state: ConsumerState = { peerId: owner.peerId, ready: false, held: false, apart: this.apart(peerId, owner.peerId), paused: true };
     const consumer = await transport.consume({
       producerId, rtpCapabilities: caps, paused: true, appData: { ...state },
       ...(kind === 'video' && peer.videoMode === 'low' ? { preferredLayers: { spatialLayer: 0 } } : {}),

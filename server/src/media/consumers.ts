@@ -5,13 +5,16 @@ import type { ConsumerDump, ProducerDump } from '../room/ports.js';
 /**
  * Why a consumer is paused at the server, kept in its appData. Each reason is set and cleared on its own, so one
  * never undoes another: `ready` is the client's (it set up its receiver and asked to resume), `held` the
- * server's (an audio-only member does not hear this speaker now). A client's resume never lifts a hold.
+ * server's (an audio-only member does not hear this speaker now), `apart` the server's too (see MediaRoom.setSpace).
+ * A client's resume never lifts a hold.
  */
 export interface ConsumerState {
   /** The member whose producer this consumes. */
   peerId: string;
   ready: boolean;
   held: boolean;
+  /** The two members are in different spaces (circle, side room, not private): nothing passes between them. */
+  apart: boolean;
   /** What was last asked of mediasoup: set before the await, so overlapping calls end in the last state asked. */
   paused: boolean;
 }
@@ -21,7 +24,7 @@ export const stateOf = (c: types.Consumer): ConsumerState => c.appData as unknow
 /** Pauses or resumes the consumer as its reasons say. The worker runs requests in the order they are sent. */
 export async function applyPause(c: types.Consumer): Promise<void> {
   const s = stateOf(c);
-  const paused = !s.ready || s.held;
+  const paused = !s.ready || s.held || s.apart;
   if (paused === s.paused || c.closed) return;
   s.paused = paused;
   try {

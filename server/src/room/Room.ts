@@ -4,6 +4,7 @@ import {
 } from '@hearth/shared';
 import type { Link, Quality, SessionMember } from './member.js';
 import type { RoomMedia } from './ports.js';
+import { inCircle, isApart, mediaSpace, openSide, type Whereabouts } from './spaces.js';
 
 /** A member as the others see them, without producers (the Session makes it: seq and certificate are its). */
 export type PeerCard = Omit<PeerInfo, 'producers'>;
@@ -20,7 +21,7 @@ export function qualityOf(score: number): Quality {
  * mediasoup; `onChange` tells the session to refresh the facilitator panel. Runs inside the session's queue.
  */
 export class Room {
-  private readonly seated = new Map<string, { card: PeerCard; link: Link; away: boolean }>();
+  private readonly seated = new Map<string, { card: PeerCard; link: Link; away: boolean; where: Whereabouts }>();
   private closedFlag = false;
   onChange: () => void = () => undefined;
 
@@ -28,11 +29,11 @@ export class Room {
 
   /** Seats a member: the others learn it; the snapshot lists who was there before. */
   join(card: PeerCard, link: Link): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self'> {
-    const peers = [...this.seated.values()].map((s) => info(s.card, s.link, s.away));
-    this.seated.set(card.id, { card: { ...card }, link, away: false });
+    const peers = [...this.seated.values()].map((s) => info(s.card, s.link, s.away, isApart(s.where)));
+    this.seated.set(card.id, { card: { ...card }, link, away: false, where: inCircle() });
     this.media.addPeer(card.id);
     this.media.setAlwaysHeard(this.moderators());
-    const self = info(card, link, false);
+    const self = info(card, link, false, false);
     this.broadcast(card.id, 'peer.joined', self);
     this.onChange();
     return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self };
@@ -40,6 +41,8 @@ export class Room {
 
   /** Out of the circle; the others learn it, with the facilitator's signed revocation of its key if there is one. */
   leave(peerId: string, revocation?: string): void {
+    const side = this.seated.get(peerId)?.where.side;
+    if (side) void this.closeSide(peerId).catch(() => undefined); // the other one is back in the circle
     if (!this.seated.delete(peerId)) return;
     this.media.removePeer(peerId);
     this.media.setAlwaysHeard(this.moderators());
@@ -64,8 +67,58 @@ export class Room {
   view(peerId: string): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self'> | undefined {
     const me = this.seated.get(peerId);
     if (!me) return undefined;
-    const peers = [...this.seated].filter(([id]) => id !== peerId).map(([, s]) => info(s.card, s.link, s.away));
-    return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self: info(me.card, me.link, false) };
+    const peers = [...this.seated].filter(([id]) => id !== peerId).map(([, s]) => info(s.card, s.link, s.away, isApart(s.where)));
+    return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self: info(me.card, me.link, false, false) };
+  }
+
+  // ── spaces: the circle, a side room, not private right now ──
+
+  /** "Not private right now" (or private again): media to and from the member stops (or resumes) at the server. */
+  async setNotPrivate(peerId: string, notPrivate: boolean): Promise<void> {
+    const s = this.whereabouts(peerId);
+    if (s.where.notPrivate === notPrivate) return;
+    s.where.notPrivate = notPrivate;
+    await this.applySpace(peerId);
+  }
+
+  /** Two members step out into a side room: they hear and see only each other, and the circle neither of them. */
+  async openSide(a: string, b: string, room: string): Promise<void> {
+    openSide(this.whereabouts(a).where, a, this.whereabouts(b).where, b, room);
+    await this.applySpace(a);
+    await this.applySpace(b);
+    this.sendTo(a, 'side.state', { room, with: b });
+    this.sendTo(b, 'side.state', { room, with: a });
+  }
+
+  /** Both of a side room are back in the circle (either may end it; a leave ends it too). */
+  async closeSide(peerId: string): Promise<void> {
+    const side = this.whereabouts(peerId).where.side;
+    if (!side) throw new HearthError(ErrorCode.INVALID_STATE, 'not in a side room');
+    for (const id of [peerId, side.with]) {
+      const s = this.seated.get(id);
+      if (!s?.where.side) continue;
+      delete s.where.side;
+      await this.applySpace(id);
+      this.sendTo(id, 'side.state', {});
+    }
+  }
+
+  /** The side room partner of a member, if any. */
+  sidePartner(peerId: string): string | undefined {
+    return this.seated.get(peerId)?.where.side?.with;
+  }
+
+  private whereabouts(peerId: string): { where: Whereabouts } {
+    const s = this.seated.get(peerId);
+    if (!s) throw new HearthError(ErrorCode.NOT_FOUND, 'no such member');
+    return s;
+  }
+
+  private async applySpace(peerId: string): Promise<void> {
+    const s = this.whereabouts(peerId);
+    await this.media.setSpace(peerId, mediaSpace(s.where));
+    this.broadcast(peerId, 'peer.space', { peerId, apart: isApart(s.where) });
+    this.onChange();
   }
 
   /** Sends to one member in the circle; false if they are not in it. */
@@ -148,12 +201,13 @@ export class Room {
 
   /** The panel's lines, in seating order; locks are the member record's (`find`). */
   roster(find: (id: string) => SessionMember | undefined): RosterMember[] {
-    return [...this.seated].map(([id, { card, link, away }]) => {
+    return [...this.seated].map(([id, { card, link, away, where }]) => {
       const m = find(id);
       return {
         id, displayName: card.displayName, role: card.role, mic: trackState(link, 'mic'), camera: trackState(link, 'camera'),
         micLocked: m?.micLocked ?? false, cameraLocked: m?.cameraLocked ?? false, quality: link.quality, away, ...(link.report ? { link: link.report } : {}),
-        video: link.videoMode,
+        video: link.videoMode, notPrivate: where.notPrivate, ...(where.side ? { side: where.side.with } : {}),
+        ...(link.check ? { check: link.check } : {}),
       };
     });
   }
@@ -186,8 +240,8 @@ export class Room {
   }
 }
 
-function info(card: PeerCard, link: Link, away: boolean): PeerInfo {
-  return { ...card, producers: [...link.producers.values()].map((p) => ({ ...p })), ...(away ? { away } : {}) };
+function info(card: PeerCard, link: Link, away: boolean, apart: boolean): PeerInfo {
+  return { ...card, producers: [...link.producers.values()].map((p) => ({ ...p })), ...(away ? { away } : {}), ...(apart ? { apart } : {}) };
 }
 
 function trackState(link: Link, source: MediaSource): 'on' | 'off' | 'none' {

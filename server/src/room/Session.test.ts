@@ -31,6 +31,7 @@ function stubMedia(calls: Call[] = [], gate?: Promise<void>): RoomMedia {
     resumeConsumer: async () => undefined,
     setVideoMode: async () => undefined,
     setAlwaysHeard: () => undefined,
+    setSpace: async (...args) => void calls.push(['setSpace', ...args]),
     inspect: async () => ({ videoMode: 'full', producers: [], consumers: [] }),
     dump: async () => ({ transports: 0, producers: 0, consumers: 0, pausedConsumers: 0, pausedProducers: [] }),
     close: rec('close'),

@@ -1,13 +1,13 @@
 import {
   type InviteGrant,
   ErrorCode, HearthError, ROLES_BY_KIND, mayActOn, mayInvite, type ClientRequestName, type E2eeKey, type MembershipEffect, type RequestOf,
-  type ResponseOf, type Role, type RoomSnapshot,
+  type ResponseOf, type Role, type RoomSnapshot, type PrivacyCheck,
 } from '@hearth/shared';
 import { memberIdFor } from '@hearth/shared/crypto';
 import type { InviteClaims, TokenService } from '../auth/TokenService.js';
 import { newLink, type Link } from './member.js';
 import type { PeerOutbox } from './ports.js';
-import { SessionCore } from './SessionCore.js';
+import { SessionSpaces } from './SessionSpaces.js';
 
 export type { SessionLimits } from './SessionCore.js';
 
@@ -21,6 +21,8 @@ export interface Arrival {
   outbox: PeerOutbox;
   /** The device's receive capabilities, if it gave them: its media is prepared when it is seated. */
   rtpCapabilities?: Record<string, unknown> | undefined;
+  /** The private-space check the member went through before joining (absent: not done). */
+  check?: PrivacyCheck | undefined;
 }
 
 export interface ArrivalResult {
@@ -48,7 +50,7 @@ const noteOf = (message?: string) => message?.trim() || undefined;
  * connection, never the payload), runs inside the session's queue, and holds the rules of who may act on whom
  * (with the machine and the permissions table). Handlers only call these.
  */
-export class Session extends SessionCore {
+export class Session extends SessionSpaces {
   private readonly lastReaction = new Map<string, number>();
 
   // ── arrivals and departures ──
@@ -61,7 +63,7 @@ export class Session extends SessionCore {
       ?? this.signed.verified(id, role, key, this.signed.remembered(a.deviceId, key.publicKey));
     const effects = this.step({
       type: 'arrive', now: Date.now(), id, role, deviceId: a.deviceId, publicKey: key.publicKey, inviteId: a.claims.inviteId,
-      link: { ...newLink(a.displayName, key, a.outbox, certificate), ...(a.rtpCapabilities ? { rtpCapabilities: a.rtpCapabilities } : {}) },
+      link: { ...newLink(a.displayName, key, a.outbox, certificate), ...(a.rtpCapabilities ? { rtpCapabilities: a.rtpCapabilities } : {}), ...(a.check ? { check: a.check } : {}) },
       signed: !!certificate,
       inviteRefused: this.invites.refusal(a.claims.inviteId, a.claims.maxUses, a.deviceId),
     });

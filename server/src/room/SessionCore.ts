@@ -118,7 +118,7 @@ export abstract class SessionCore {
     return {
       locked: this.state.locked,
       waiting: this.state.members.filter((m) => m.standing.kind === 'waiting')
-        .map((m) => ({ id: m.id, displayName: m.link.displayName, e2eeKey: m.link.e2eeKey })),
+        .map((m) => ({ id: m.id, displayName: m.link.displayName, e2eeKey: m.link.e2eeKey, ...(m.link.check ? { check: m.link.check } : {}) })),
       members: this.room.roster((id) => this.find(id)),
       audit: this.audit.list(),
     };

@@ -1,4 +1,4 @@
-import type { E2eeKey, EventOf, LinkReport, Member, PeerInfo, ProducerInfo, RosterMember, VideoMode } from '@hearth/shared';
+import type { E2eeKey, EventOf, LinkReport, Member, PeerInfo, PrivacyCheck, ProducerInfo, RosterMember, VideoMode } from '@hearth/shared';
 import type { PeerOutbox } from './ports.js';
 
 export type Quality = RosterMember['quality'];
@@ -25,6 +25,8 @@ export interface Link {
   report?: LinkReport;
   /** Receive capabilities given from the waiting room: the server prepares this member's media at admission. */
   rtpCapabilities?: Record<string, unknown>;
+  /** The private-space check this connection's member went through (facilitators see it; never any audio). */
+  check?: PrivacyCheck;
   /** The secret a new connection shows to take this seat back after a dropped link (`session.resume`). */
   resumeToken?: string;
 }

@@ -29,6 +29,12 @@ export interface RoomMedia {
    * moderators and the last dominant speakers; `low`: its video consumers prefer the smallest layer.
    */
   setVideoMode(peerId: string, mode: VideoMode): Promise<void>;
+  /**
+   * Where a member is: the circle, a side room (`side:<room>`, shared by the pair), or `apart` (not private right
+   * now). Media passes only between two members in the same space, never to or from `apart`; a floor (talking
+   * stick) holds only microphones in the circle.
+   */
+  setSpace(peerId: string, space: MediaSpace): Promise<void>;
   /** Members an audio-only member always hears, whoever is speaking: the moderators in the circle. */
   setAlwaysHeard(peerIds: ReadonlySet<string>): void;
   dump(): Promise<MediaDump>;
@@ -36,6 +42,8 @@ export interface RoomMedia {
   inspect(peerId: string): Promise<PeerMediaDump>;
   close(): void;
 }
+
+export type MediaSpace = 'circle' | 'apart' | `side:${string}`;
 
 /** Live mediasoup objects in one room, read from the router (leak checks). */
 export interface MediaDump {

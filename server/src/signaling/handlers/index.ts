@@ -4,6 +4,7 @@ import * as media from './media.js';
 import * as f from './facilitator.js';
 import * as e2ee from './e2ee.js';
 import * as turn from './turn.js';
+import * as spaces from './spaces.js';
 
 /** One small handler per request; the gateway looks them up here after parsing and authorizing. */
 export const HANDLERS: HandlerTable = {
@@ -49,4 +50,8 @@ export const HANDLERS: HandlerTable = {
   'facilitator.takeStick': f.takeStick,
   'facilitator.extendTurn': f.extendTurn,
   'facilitator.setTurnLimit': f.setTurnLimit,
+  'member.setCheck': spaces.setCheck,
+  'member.setPrivate': spaces.setPrivate,
+  'side.return': spaces.returnFromSide,
+  'facilitator.stepOut': spaces.stepOut,
 };

@@ -41,7 +41,7 @@ async function seatConnection(ctx: HandlerContext, req: RequestOf<'session.join'
   if (!session) throw new HearthError(ErrorCode.SESSION_NOT_FOUND);
   const arrival = {
     claims, displayName: req.displayName.trim(), deviceId: req.deviceId, e2eeKey: req.e2eeKey, certificate: req.certificate, outbox: ctx.outbox,
-    rtpCapabilities: req.rtpCapabilities,
+    rtpCapabilities: req.rtpCapabilities, check: req.check,
   };
   const result = await session.run(() => session.arrive(arrival));
   await hold(ctx, session, result, leaveSession);
