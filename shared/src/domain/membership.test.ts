@@ -93,6 +93,15 @@ describe('arrivals and admission', () => {
     const back = run([on('admit', 'fay', 'ann'), { type: 'leave', id: 'm-ann', now: 1 }, arrival('ann', { key: 'k2' }), { type: 'leave', id: 'm-ann', now: 2 }], scene());
     expect(types(back.all)).not.toContain('releaseInvite');
   });
+
+  it('a waiting device that leaves in a hurry (quick exit) or whose link drops keeps its use: the link stays bound to it', () => {
+    const quick = run([{ type: 'leave', id: 'm-ann', now: 1, keepInvite: true }], scene());
+    expect(types(quick.all)).not.toContain('releaseInvite');
+    expect(findMember(quick.state, 'm-ann')).toBeUndefined();
+    const dropped = run([{ type: 'drop', id: 'm-ann', now: 1, graceMs: 60_000 }], scene());
+    expect(types(dropped.all)).not.toContain('releaseInvite');
+    expect(findMember(dropped.state, 'm-ann')).toBeUndefined();
+  });
 });
 
 describe('lock, removal and end', () => {

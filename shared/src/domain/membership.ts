@@ -80,8 +80,11 @@ export type MembershipEvent<L = unknown> =
   | ({ type: 'deny'; note?: string } & Targeted)
   | ({ type: 'remove'; note?: string } & Targeted)
   | { type: 'lock'; actor: string; locked: boolean; now: number }
-  /** The member left (or a waiting member's link dropped): the caller checks it was the current connection. */
-  | { type: 'leave'; id: string; now: number }
+  /**
+   * The member left: the caller checks it was the current connection. `keepInvite`: a waiting member leaving in a
+   * hurry (quick exit, closed tab) keeps its use of the invite, so the link stays bound to its device.
+   */
+  | { type: 'leave'; id: string; now: number; keepInvite?: boolean }
   /** A seated member's link dropped without a goodbye: the seat, role, place and keys are kept until `resumeBy`. */
   | { type: 'drop'; id: string; now: number; graceMs: number }
   /** The member came back on a new connection with its resume token: the same seat, as if it never went. */
@@ -245,12 +248,14 @@ function turnAway<L>(s: MembershipState<L>, e: Targeted & { type: 'deny' | 'remo
   return step.done();
 }
 
-function leave<L>(s: MembershipState<L>, e: { id: string }): MembershipResult<L> {
+function leave<L>(s: MembershipState<L>, e: { id: string; keepInvite?: boolean }): MembershipResult<L> {
   const m = findMember(s, e.id);
   if (!m) return { state: s, effects: [] };
   const step = new Step(s);
-  // A device that leaves the waiting room before it was ever admitted gives its use of the invite back.
-  if (m.standing.kind === 'waiting' && s.admittedDevices[m.deviceId] === undefined) {
+  // A device that leaves the waiting room with a plain Leave before it was ever admitted gives its use of the
+  // invite back (another device may then use it). Not after a quick exit or a dropped link: the invite stays bound
+  // to this device, so the link found later in the browser's history gets nowhere on another one.
+  if (!e.keepInvite && m.standing.kind === 'waiting' && s.admittedDevices[m.deviceId] === undefined) {
     step.emit({ type: 'releaseInvite', inviteId: m.inviteId, deviceId: m.deviceId });
   }
   step.move(m, null);
@@ -260,13 +265,14 @@ function leave<L>(s: MembershipState<L>, e: { id: string }): MembershipResult<L>
 }
 
 /**
- * A dropped link. A waiting member simply goes (they hold no seat; coming back is a new arrival). A seated one is
+ * A dropped link. A waiting member simply goes (they hold no seat; coming back is a new arrival from the same device,
+ * so it keeps its use of the invite). A seated one is
  * away: nobody else takes the seat, the floor keeps their place, and the key group keeps them until `resumeBy`.
  */
 function drop<L>(s: MembershipState<L>, e: { id: string; now: number; graceMs: number }): MembershipResult<L> {
   const m = findMember(s, e.id);
   if (!m || m.standing.kind === 'away') return { state: s, effects: [] };
-  if (m.standing.kind !== 'admitted') return leave(s, e);
+  if (m.standing.kind !== 'admitted') return leave(s, { id: e.id, keepInvite: true });
   const step = new Step(s);
   const away: Member<L> = { ...m, standing: { kind: 'away', seq: m.standing.seq, resumeBy: e.now + e.graceMs } };
   step.put(away);

@@ -28,6 +28,8 @@ describe('permissions', () => {
       ['waiting', 'member', 'session.join', 'INVALID_STATE'],
       ['admitted', 'member', 'session.join', 'INVALID_STATE'],
       ['outside', undefined, 'session.leave', 'INVALID_STATE'],
+      ['outside', undefined, 'session.claim', undefined],
+      ['waiting', 'member', 'session.claim', 'INVALID_STATE'],
       ['waiting', 'member', 'session.leave', undefined],
       ['waiting', 'member', 'media.consume', 'NOT_ADMITTED'],
       ['admitted', 'member', 'media.consume', undefined],

@@ -28,7 +28,8 @@ const MODERATION = new Set<string>(MODERATION_ACTIONS);
 
 /** Which standing each request needs. Moderation requests additionally need the role (above). */
 export function standingFor(name: string): Standing {
-  if (name === 'session.join' || name === 'session.resume' || name === 'session.capabilities') return 'outside';
+  // Outside: arriving, coming back, and what the pre-join page asks first (the codecs; binding the invite to the device).
+  if (name === 'session.join' || name === 'session.resume' || name === 'session.capabilities' || name === 'session.claim') return 'outside';
   // Waiting or admitted: leaving, giving receive capabilities early, and the private-space check (done before
   // the facilitator lets someone in, so they see it while the member waits).
   if (name === 'session.leave' || name === 'media.setRtpCapabilities' || name === 'member.setCheck') return 'waiting';

@@ -45,8 +45,19 @@ export const ClientRequests = {
    * on the pre-join screen and join with its receive capabilities.
    */
   'session.capabilities': request(Strict({ sessionId: SessionId }), Strict({ routerRtpCapabilities: Opaque })),
-  /** Leave the session (from the waiting room or the circle); every media object of this member is closed. */
-  'session.leave': request(Empty, Empty),
+  /**
+   * The pre-join page opened a link on this device: the invite is bound to the device at once (one of its uses), so
+   * the same link opened on another device later (found in this browser's history, say) is refused with
+   * TOKEN_USED_UP before anyone fills anything in. The same device may claim again (a reload). Refusals are the
+   * join's: TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, TOKEN_USED_UP, SESSION_NOT_FOUND.
+   */
+  'session.claim': request(Strict({ sessionId: SessionId, token: InviteToken, deviceId: DeviceId }), Empty),
+  /**
+   * Leave the session (from the waiting room or the circle); every media object of this member is closed.
+   * `quickExit`: the member left in a hurry (the quick exit, or the tab closed): a waiting member does not give its
+   * use of the invite back, so the link stays bound to this device (worthless elsewhere). A plain Leave gives it back.
+   */
+  'session.leave': request(Strict({ quickExit: Type.Optional(Type.Boolean()) }), Empty),
   /**
    * Back after a dropped link, on a new connection: the seat, role, floor place and keys the member had, without
    * the waiting room, if it is within the grace period (else RESUME_EXPIRED: join again).
