@@ -72,9 +72,9 @@ export class Session extends SessionSpaces {
   }
 
   /** A connection goes: only if it is still the one holding that seat (a replaced one's late goodbye is not). */
-  async depart(id: string, outbox: PeerOutbox): Promise<void> {
+  async depart(id: string, outbox: PeerOutbox, keepInvite = false): Promise<void> {
     if (this.find(id)?.link.outbox !== outbox) return;
-    await this.perform(this.step({ type: 'leave', id, now: Date.now() }));
+    await this.perform(this.step({ type: 'leave', id, now: Date.now(), keepInvite }));
   }
 
   /** A connection dropped without a goodbye: a seated member is away (seat kept for the grace), a waiting one goes. */

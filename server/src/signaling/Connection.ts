@@ -11,6 +11,8 @@ export class Connection {
    * (even one read from the same HTTP body or TCP segment) is refused before either has awaited anything.
    */
   joining = false;
+  /** How many `session.claim`s this socket sent (a page sends one; the handler refuses a flood). */
+  claims = 0;
 
   get standing(): Standing {
     return this.session ? this.session.standingOf(this.memberId) : 'outside';

@@ -1,5 +1,6 @@
 import type { HandlerTable } from './types.js';
 import { capabilities, join, leave, resume } from './session.js';
+import { claim } from './claim.js';
 import * as media from './media.js';
 import * as f from './facilitator.js';
 import * as e2ee from './e2ee.js';
@@ -12,6 +13,7 @@ export const HANDLERS: HandlerTable = {
   'session.leave': leave,
   'session.resume': resume,
   'session.capabilities': capabilities,
+  'session.claim': claim,
   'media.restartIce': media.restartIce,
   'media.reportQuality': media.reportQuality,
   'media.setRtpCapabilities': media.setRtpCapabilities,

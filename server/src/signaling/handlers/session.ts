@@ -65,8 +65,9 @@ export const capabilities: Handler<'session.capabilities'> = async (ctx, req) =>
   return { routerRtpCapabilities: session.room.media.routerRtpCapabilities as Record<string, unknown> };
 };
 
-export const leave: Handler<'session.leave'> = async (ctx) => {
-  await leaveSession(ctx.conn, ctx.outbox);
+/** A quick exit keeps the invite bound to this device (a waiting member does not give its use back). */
+export const leave: Handler<'session.leave'> = async (ctx, req) => {
+  await leaveSession(ctx.conn, ctx.outbox, req.quickExit === true);
   return {};
 };
 
@@ -79,9 +80,9 @@ export async function dropSession(conn: Connection, outbox: PeerOutbox): Promise
 }
 
 /** Leaves the connection's session, if any; used by `session.leave` and on a deliberate disconnect. Idempotent. */
-export async function leaveSession(conn: Connection, outbox: PeerOutbox): Promise<void> {
+export async function leaveSession(conn: Connection, outbox: PeerOutbox, keepInvite = false): Promise<void> {
   const { session, memberId } = conn;
   conn.clear();
   if (!session || !memberId) return;
-  await session.run(() => session.depart(memberId, outbox));
+  await session.run(() => session.depart(memberId, outbox, keepInvite));
 }
