@@ -1,6 +1,7 @@
-import { sodiumReady } from '@hearth/shared/crypto';
+import { sideKey, sodiumReady } from '@hearth/shared/crypto';
 import type { EventOf, LinkFragment, PeerInfo, RoomSnapshot } from '@hearth/shared';
 import type { SignalingClient } from '../connection/SignalingClient.js';
+import { msg } from '../i18n/message.js';
 import { ChatChannel } from './ChatChannel.js';
 import { loadIdentity, type Identity } from './identity.js';
 import { KeyPolicy, type KeyEffect, type KeyState } from './KeyPolicy.js';
@@ -107,6 +108,19 @@ export class KeyManager {
     return this.policy.revocationFor(memberId);
   }
 
+  /**
+   * Into a side room with `peerId` (the server named `room`), or back to the group: our frames are then sealed with
+   * the pair's own key, which the circle cannot derive. False if the partner's key is not one we verified.
+   */
+  side(s: { room: string; with: string } | undefined): boolean {
+    if (!s) return (this.post({ type: 'side' }), true);
+    const partner = this.policy.roster.get(s.with)?.bound;
+    if (!partner) return false;
+    const key = sideKey(s.room, this.selfId, s.with, partner, this.identity.pair.privateKey);
+    this.post({ type: 'side', side: { peerId: s.with, key } });
+    return true;
+  }
+
   pending(): string[] {
     return this.policy.pending();
   }
@@ -119,7 +133,7 @@ export class KeyManager {
   private serially(step: () => KeyEffect[] | Promise<KeyEffect[]>): Promise<void> {
     const next = this.queue
       .then(async () => this.perform(await step()))
-      .catch((error: unknown) => this.perform(this.policy.alarm(`Encryption error: ${String(error)}`)));
+      .catch((error: unknown) => this.perform(this.policy.alarm(msg('keys.error', { detail: String(error) }))));
     this.queue = next;
     return next;
   }
@@ -159,7 +173,7 @@ export class KeyManager {
         if (++failures >= RETRIES) {
           this.dirty = false; // given up on this change; the next one tries again
           const code = (error as { code?: string }).code ?? 'no answer';
-          this.perform(this.policy.alarm(`A new key could not be handed out (${code}). Members may not hear each other: try removing and re-admitting, or rejoin.`));
+          this.perform(this.policy.alarm(msg('keys.handOutFailed', { code })));
           return;
         }
         this.dirty = true;

@@ -17,6 +17,12 @@ interface Epoch {
 const OLD_KEY_MS = 1500;
 const epochs = new Map<number, Epoch>();
 let current: Epoch | undefined;
+/**
+ * A side room's key (step out): while set, everything we send is sealed with it and the partner's frames are opened
+ * with it. Its frames carry kid SIDE_KID; a fresh key (a new room) starts a fresh counter.
+ */
+let side: { peerId: string; epoch: Epoch } | undefined;
+const SIDE_KID = 0;
 let selfId = '';
 const stats: WorkerStats = { encrypted: 0, decrypted: 0, dropped: 0, noKey: 0 };
 
@@ -49,7 +55,7 @@ const isKeyFrame = (f: Frame) => 'type' in f && f.type === 'key';
 
 function encryptor(kind: 'audio' | 'video') {
   return async (frame: Frame, out: TransformStreamDefaultController<Frame>) => {
-    const e = current;
+    const e = side?.epoch ?? current;
     if (!e || e.counter > MAX_CTR) {
       stats.noKey++;
       return;
@@ -67,12 +73,15 @@ function decryptor(kind: 'audio' | 'video', peerId: string) {
     const data = new Uint8Array(frame.data);
     const clear = clearBytes(kind, isKeyFrame(frame));
     const h = frameHeader(data, clear);
+    const fromSide = side && side.peerId === peerId && h?.kid === SIDE_KID ? side.epoch : undefined;
     const e = h && byKid(h.kid);
-    if (!e) {
+    if (!e && !fromSide) {
       stats.noKey++;
       return;
     }
-    const plain = await openFrame(await senderKey(e, peerId), data, clear);
+    // The partner's frames in a side room open with the pair's key; a group frame still in flight with the group's.
+    let plain = fromSide ? await openFrame(await senderKey(fromSide, peerId), data, clear) : undefined;
+    if (!plain && e) plain = await openFrame(await senderKey(e, peerId), data, clear);
     if (!plain) {
       stats.dropped++;
       return;
@@ -97,5 +106,8 @@ self.onmessage = (event: MessageEvent<WorkerCommand>) => {
   const cmd = event.data;
   if (cmd.type === 'self') selfId = cmd.selfId;
   else if (cmd.type === 'key') install(cmd.epoch, cmd.groupKey);
+  else if (cmd.type === 'side') {
+    side = cmd.side ? { peerId: cmd.side.peerId, epoch: { epoch: SIDE_KID, groupKey: cmd.side.key, senders: new Map(), counter: 0 } } : undefined;
+  }
   else if (cmd.type === 'stats') (self as unknown as Worker).postMessage({ type: 'stats', stats: { ...stats } });
 };

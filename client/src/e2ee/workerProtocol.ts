@@ -2,6 +2,8 @@
 export type WorkerCommand =
   | { type: 'self'; selfId: string }
   | { type: 'key'; epoch: number; groupKey: Uint8Array }
+  /** In a side room with `peerId`: send with the pair's key, and open that peer's frames with it (absent: back). */
+  | { type: 'side'; side?: { peerId: string; key: Uint8Array } }
   | { type: 'stats' };
 
 /** Options given to each RTCRtpScriptTransform. */

@@ -8,7 +8,7 @@ import { SAFETY_WORDS } from './words.js';
 const SAFETY_VECTOR = 'meadow bamboo rain sierra magnet amber moss cider';
 const CERT_VECTOR = 'KH4O4Byvhdizl8XrDIVfPX3Bm28bbI7JLYg-lN0-FnVFwj4yuT46l3G9gHBFEHcggfAg92vioQGvqXyhfitCAg';
 import {
-  EnvelopeError, bindPublicKey, fromB64, newKeyPair, openGroupKey, openNote, sealGroupKey, sealNote, sodiumReady, toB64, verifyBinding,
+  EnvelopeError, bindPublicKey, fromB64, newKeyPair, sideKey, openGroupKey, openNote, sealGroupKey, sealNote, sodiumReady, toB64, verifyBinding,
 } from './keys.js';
 
 const groupKey = new Uint8Array(32).map((_, i) => i);
@@ -81,6 +81,20 @@ describe('frame format', () => {
     const sk = await deriveSenderKey(groupKey, 1, 'A');
     const tiny = new Uint8Array([0xf8]);
     expect(await openFrame(sk, await sealFrame(sk, 1, 3, tiny, 1), 1)).toEqual(tiny);
+  });
+});
+
+describe('side room key', () => {
+  it('the pair derive the same key, a third key pair and another room do not', () => {
+    const fay = newKeyPair();
+    const ann = newKeyPair();
+    const ben = newKeyPair();
+    const k = sideKey('room-1', 'fay', 'ann', ann.publicKey, fay.privateKey);
+    expect(toB64(sideKey('room-1', 'ann', 'fay', fay.publicKey, ann.privateKey))).toBe(toB64(k));
+    expect(k).toHaveLength(32);
+    expect(toB64(sideKey('room-1', 'ben', 'fay', fay.publicKey, ben.privateKey))).not.toBe(toB64(k));
+    expect(toB64(sideKey('room-1', 'fay', 'ann', ben.publicKey, fay.privateKey))).not.toBe(toB64(k));
+    expect(toB64(sideKey('room-2', 'fay', 'ann', ann.publicKey, fay.privateKey))).not.toBe(toB64(k));
   });
 });
 

@@ -130,6 +130,17 @@ function noteKey(fromId: string, toId: string, otherPk: Bytes, ownSk: Bytes): By
   return sodium.crypto_generichash(32, te.encode(`hearth/note/v1|${fromId}|${toId}`), shared);
 }
 
+/**
+ * A side room's frame key (issue 11, step out): BLAKE2b-256 keyed with the X25519 shared secret of the pair's key
+ * pairs, over "hearth/side/v1|room|lower id|higher id". Both of the pair derive it, nobody else can (the server
+ * holds no private key), and every side room has its own (the server names a fresh random room each time).
+ */
+export function sideKey(room: string, aId: string, bId: string, otherPk: Bytes, ownSk: Bytes): Bytes {
+  const shared = sodium.crypto_box_beforenm(otherPk, ownSk);
+  const [x, y] = aId < bId ? [aId, bId] : [bId, aId];
+  return sodium.crypto_generichash(32, te.encode(`hearth/side/v1|${room}|${x}|${y}`), shared);
+}
+
 export interface NoteParties {
   fromId: string;
   toId: string;

@@ -46,10 +46,11 @@ export type PrivacyItem = (typeof PRIVACY_ITEMS)[number];
 
 /**
  * What the on-device ambient check heard (client/src/media/ambient): nothing of note, steady noise, one voice,
- * several voices, a TV or music; or it was skipped, or the microphone was not available. The word is all that
+ * several voices, a TV or music; still listening (the member joined before it ended: the word follows); or it was
+ * skipped, or the microphone was not available. The word is all that
  * leaves the device: never the audio.
  */
-export const AMBIENT_FINDINGS = ['quiet', 'noise', 'voice', 'voices', 'media', 'skipped', 'unavailable'] as const;
+export const AMBIENT_FINDINGS = ['quiet', 'noise', 'voice', 'voices', 'media', 'listening', 'skipped', 'unavailable'] as const;
 export type AmbientFinding = (typeof AMBIENT_FINDINGS)[number];
 
 export * from './errorCodes.js';
