@@ -1,5 +1,6 @@
 import type { MediaSource, PeerInfo, ProducerInfo, Role } from '@hearth/shared';
 import type { ConsumeAnswer, MediaSession, RemoteTrack } from '../media/MediaSession.js';
+import { t } from '../i18n/index.svelte.js';
 
 /** One other member as the room view shows them. */
 export interface PeerView {
@@ -11,6 +12,8 @@ export interface PeerView {
   micMuted: boolean;
   /** Their link dropped: the seat is kept for them, and they come back on their own (shown as "reconnecting"). */
   away: boolean;
+  /** Stepped away from the circle (not private right now, or a side room): nothing passes either way. */
+  apart: boolean;
   /** Producer ids by source, to map pause/close events. */
   producers: Partial<Record<MediaSource, string>>;
 }
@@ -45,7 +48,13 @@ export class PeerTracks {
     const peer = this.peer(peerId);
     if (!peer) return;
     peer.away = away;
-    this.ports.announce(away ? `${peer.displayName} is reconnecting.` : `${peer.displayName} is back.`);
+    this.ports.announce(t(away ? 'peers.away' : 'peers.back', { name: peer.displayName }));
+  }
+
+  /** Someone stepped away from the circle or came back to it (the server says no more: not where, nor why). */
+  setApart(peerId: string, apart: boolean): void {
+    const peer = this.peer(peerId);
+    if (peer) peer.apart = apart;
   }
 
   setMicPaused(peerId: string, producerId: string, paused: boolean): void {
@@ -74,10 +83,10 @@ export class PeerTracks {
   add(p: PeerInfo, announce: boolean): void {
     if (this.peer(p.id)) return;
     this.peers.push({
-      id: p.id, displayName: p.displayName, role: p.role, audio: undefined, video: undefined, micMuted: false, away: p.away === true, producers: {},
+      id: p.id, displayName: p.displayName, role: p.role, audio: undefined, video: undefined, micMuted: false, away: p.away === true, apart: p.apart === true, producers: {},
     });
     for (const producer of p.producers) void this.consume(producer);
-    if (announce) this.ports.announce(`${p.displayName} joined.`);
+    if (announce) this.ports.announce(t('peers.joined', { name: p.displayName }));
   }
 
   remove(peerId: string): void {
@@ -85,7 +94,7 @@ export class PeerTracks {
     if (!peer) return;
     for (const producerId of Object.values(peer.producers)) if (producerId) this.ports.media()?.closeConsumersOf(producerId);
     this.peers = this.peers.filter((p) => p.id !== peerId);
-    this.ports.announce(`${peer.displayName} left.`);
+    this.ports.announce(t('peers.left', { name: peer.displayName }));
   }
 
   async consume(info: ProducerInfo): Promise<void> {
@@ -138,6 +147,7 @@ export class PeerTracks {
     const known = this.peer(p.id);
     if (!known) return this.add(p, true);
     known.away = p.away === true;
+    known.apart = p.apart === true;
     for (const source of ['mic', 'camera'] as const) {
       const now = p.producers.find((x) => x.source === source);
       const had = known.producers[source];

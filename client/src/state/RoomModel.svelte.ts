@@ -1,5 +1,5 @@
 import {
-  ErrorCode, isModerator, type EventOf, type LinkFragment, type Role,
+  ErrorCode, isModerator, type EventOf, type LinkFragment, type PrivacyCheck, type Role,
   type RoomSnapshot,
 } from '@hearth/shared';
 import { SignalingClient, type ConnectionState } from '../connection/SignalingClient.js';
@@ -12,8 +12,11 @@ import { PeerTracks, type PeerView } from './PeerTracks.svelte.js';
 import { FacilitatorModel } from './FacilitatorModel.svelte.js';
 import { MediaModes, type MediaModePorts } from './MediaModes.svelte.js';
 import { TurnModel } from './TurnModel.svelte.js';
+import { SpaceModel } from './SpaceModel.svelte.js';
+import { render, t } from '../i18n/index.svelte.js';
 import { deviceId } from './link.js';
-import { messageFor } from './messages.js';
+import { errorMessage } from './messages.js';
+import { msg, type Message } from '../i18n/message.js';
 
 export type { PeerView } from './PeerTracks.svelte.js';
 
@@ -25,7 +28,14 @@ export interface JoinRequest {
   cameraOn: boolean;
   /** Chosen on the pre-join screen: no video sent or received. */
   audioOnly?: boolean;
+  /** The private-space check as it stands when they press Join (the ambient check may still be listening)… */
+  check?: PrivacyCheck;
+  /** …and as it ends: the facilitators then see the final word. */
+  checkDone?: Promise<PrivacyCheck>;
 }
+
+/** How long a quick exit waits for the server's answer to its leave before closing the socket anyway. */
+const QUICK_LEAVE_MS = 250;
 
 export type RoomPhase = 'joining' | 'waiting' | 'joined' | 'left' | 'closed';
 
@@ -37,8 +47,8 @@ const FINAL = new Set<string>([
 /** The session for the view: read its state, call its commands. Owns signaling and media for one visit. */
 export class RoomModel {
   phase = $state<RoomPhase>('joining');
-  /** Why the session closed for us, in plain words, and the facilitator's own note if they wrote one. */
-  closedText = $state('');
+  /** Why the session closed for us (by key: shown in the language of the moment), and the facilitator's own note. */
+  private closedWhy = $state<Message | undefined>();
   closedNote = $state<string | undefined>();
   canRejoin = $state(true);
   /** The other members and their tracks. */
@@ -57,8 +67,8 @@ export class RoomModel {
   selfId = $state<string | undefined>();
   role = $state<Role | undefined>();
   title = $state('');
-  /** A visible explanation of the last thing that happened to this member (muted, refused, …). */
-  notice = $state<string | undefined>();
+  /** A visible explanation of the last thing that happened to this member (muted, refused, …), by key. */
+  private noticeWhy = $state<Message | undefined>();
   /** Short announcement for screen readers (aria-live). */
   announcement = $state('');
   facilitator = $state<FacilitatorModel | undefined>();
@@ -70,6 +80,8 @@ export class RoomModel {
   readonly turns: TurnModel;
   /** Full video, low data or audio only (MediaModes). */
   readonly modes = new MediaModes();
+  /** In the circle, not private right now, or in a side room (SpaceModel). */
+  readonly spaces: SpaceModel;
 
   private readonly signaling: SignalingClient;
   private keys: KeyManager | undefined;
@@ -89,6 +101,10 @@ export class RoomModel {
   ) {
     this.signaling = new SignalingClient((state, reason) => this.onConnection(state, reason));
     this.turns = new TurnModel(this.signaling, () => this.selfId, (text) => this.announce(text));
+    this.spaces = new SpaceModel(this.signaling, {
+      keys: () => this.keys, goQuiet: () => this.goQuiet(), nameOf: this.nameOf,
+      setApart: (id, apart) => this.tracks.setApart(id, apart), say: (m) => this.explain(m),
+    });
     this.signaling.on('session.admitted', (room) => void this.enter(room));
     this.signaling.on('session.closing', ({ code, message }) => this.close(code, message));
     this.signaling.on('self.updated', (u) => this.onSelfUpdated(u));
@@ -112,7 +128,7 @@ export class RoomModel {
     this.signaling.on('consumer.closed', ({ consumerId }) => this.tracks.dropConsumer(consumerId));
     this.signaling.on('media.videoMode', (e) => void this.modes.followServer(e.video, e.byFacilitator));
     // Closing the tab is leaving, not a dropped link: say goodbye on the way out (best effort; if it does not get
-    // through, the seat simply waits out the grace period).
+    // through, the seat simply waits out the grace period). Like a quick exit, it leaves the invite bound here.
     globalThis.addEventListener?.('pagehide', this.onPageHide);
   }
 
@@ -123,11 +139,16 @@ export class RoomModel {
    * prepares our media at admission).
    */
   prepare(): Promise<{ keys: KeyManager; media: MediaSession }> {
-    this.preparing ??= KeyManager.create(this.signaling, this.sessionId, this.link, deviceId()).then(async (keys) => {
-      const media = new MediaSession(this.signaling, keys);
-      await media.loadForSession(this.sessionId);
-      return { keys, media };
-    });
+    this.preparing ??= Promise.all([
+      // First the invite is bound to this device (a link found later on another device gets nowhere); a refusal
+      // (TOKEN_USED_UP, …) fails this at once, and the pre-join screen says so.
+      this.signaling.request('session.claim', { sessionId: this.sessionId, token: this.link.token, deviceId: deviceId() }),
+      KeyManager.create(this.signaling, this.sessionId, this.link, deviceId()).then(async (keys) => {
+        const media = new MediaSession(this.signaling, keys);
+        await media.loadForSession(this.sessionId);
+        return { keys, media };
+      }),
+    ]).then(([, ready]) => ready);
     return this.preparing;
   }
 
@@ -136,7 +157,7 @@ export class RoomModel {
     this.pending = req;
     if (req.audioOnly) this.modes.preset('off');
     if (!canEncrypt()) {
-      this.close(undefined, undefined, 'This browser cannot encrypt calls end to end, so it cannot join. Please use a current Chrome, Edge, Firefox or Safari.');
+      this.close(undefined, undefined, msg('room.cannotEncrypt'));
       return;
     }
     try {
@@ -146,7 +167,7 @@ export class RoomModel {
       this.e2ee = new E2eeModel(keys, this.signaling);
       await this.knock();
     } catch (error) {
-      this.close((error as { code?: string }).code, undefined, messageFor(error));
+      this.close((error as { code?: string }).code, undefined, errorMessage(error));
     }
   }
 
@@ -158,16 +179,18 @@ export class RoomModel {
       sessionId: this.sessionId, token: this.link.token, displayName: this.selfName, deviceId: deviceId(), e2eeKey: wire,
       ...(selfCertificate ? { certificate: selfCertificate } : {}),
       ...(this.media?.recvRtpCapabilities ? { rtpCapabilities: this.media.recvRtpCapabilities as never } : {}),
+      ...(this.pending?.check ? { check: this.pending.check } : {}),
     });
+    void this.pending?.checkDone?.then((c) => this.spaces.updateCheck(c)).catch(() => undefined);
     if (res.selfId !== keys.selfId) throw new Error('The server gave this device an id it cannot have: not joining.');
     this.role = res.role;
     this.selfId = res.selfId;
     this.title = res.session.title;
-    if (isModerator(res.role)) this.facilitator ??= new FacilitatorModel(this.signaling, this.sessionId, this.link, keys);
+    if (isModerator(res.role)) this.facilitator ??= new FacilitatorModel(this.signaling, this.sessionId, this.link, keys, (text) => this.announce(text));
     if (res.room) await this.enter(res.room);
     else {
       this.phase = 'waiting';
-      this.announce('You are in the waiting room. The facilitator will let you in.');
+      this.announce(t('room.inWaitingRoom'));
       // If the device could not be loaded before joining, our capabilities follow from the waiting room.
       const caps = res.routerRtpCapabilities;
       if (caps && !this.media?.recvRtpCapabilities) void this.media?.offerCapabilities(caps);
@@ -180,13 +203,13 @@ export class RoomModel {
     try {
       await this.media?.setPaused('mic', !on);
       this.micOn = on;
-      this.notice = undefined;
-      this.announce(on ? 'Microphone on.' : 'Microphone muted.');
+      this.noticeWhy = undefined;
+      this.announce(t(on ? 'room.micOn' : 'room.micMuted'));
     } catch (error) {
       // The server keeps a facilitator's mute: stay muted here too, and say why.
       this.media?.pauseLocally('mic');
       this.micOn = false;
-      this.explain(messageFor(error));
+      this.explain(errorMessage(error));
     }
   }
 
@@ -196,7 +219,7 @@ export class RoomModel {
       // Close the producer and stop the track: the camera light goes off, nothing is sent.
       await this.media?.closeProducer('camera');
       this.stopLocalVideo();
-      this.announce('Camera off.');
+      this.announce(t('room.cameraOff'));
       return;
     }
     let track: MediaStreamTrack | undefined;
@@ -207,19 +230,30 @@ export class RoomModel {
       await this.media.produce('camera', track);
       this.localVideo = track;
       this.cameraOn = true;
-      this.notice = undefined;
-      this.announce('Camera on.');
+      this.noticeWhy = undefined;
+      this.announce(t('room.cameraOn'));
     } catch (error) {
       track?.stop();
       const code = (error as { code?: string }).code;
-      this.explain(code === ErrorCode.LOCKED_BY_FACILITATOR ? 'The facilitator turned your camera off for now.' : `The camera could not start. ${messageFor(error)}`);
+      this.explain(code === ErrorCode.LOCKED_BY_FACILITATOR ? msg('room.cameraLocked') : msg('room.cameraFailed', { reason: errorMessage(error) }));
     }
   }
 
-  async leave(): Promise<void> {
+  /** Microphone muted and camera stopped, before telling the server we are not private (issue 11). */
+  private async goQuiet(): Promise<void> {
+    if (this.micOn) await this.toggleMic();
+    if (this.cameraOn) await this.toggleCamera();
+  }
+
+  /**
+   * `quick`: the quick exit, or the tab closing. The invite stays bound to this device (a waiting member keeps its
+   * use), and the answer is awaited for at most QUICK_LEAVE_MS: the leave is on the wire before the socket closes.
+   */
+  async leave(o: { quick?: boolean } = {}): Promise<void> {
     if (this.phase === 'left' || this.phase === 'closed') return;
     this.phase = 'left';
-    await this.signaling.request('session.leave', {}).catch(() => undefined);
+    const said = this.signaling.request('session.leave', o.quick ? { quickExit: true } : {}).catch(() => undefined);
+    await (o.quick ? Promise.race([said, new Promise((r) => setTimeout(r, QUICK_LEAVE_MS))]) : said);
     this.teardown();
   }
 
@@ -250,10 +284,10 @@ export class RoomModel {
         this.cameraOn = true;
       } else req.video?.stop();
       this.phase = 'joined';
-      this.announce('You joined the group.');
+      this.announce(t('room.joined'));
       this.watchQuality(media);
     } catch (error) {
-      this.close(undefined, undefined, messageFor(error));
+      this.close(undefined, undefined, errorMessage(error));
     }
   }
 
@@ -264,12 +298,12 @@ export class RoomModel {
     if (u.micLocked && !wasMicLocked) {
       this.media?.pauseLocally('mic');
       this.micOn = false;
-      this.explain('The facilitator muted you.');
-    } else if (u.askedToUnmute) this.explain('The facilitator invites you to unmute when you are ready.');
+      this.explain(msg('room.mutedByFacilitator'));
+    } else if (u.askedToUnmute) this.explain(msg('room.askedToUnmute'));
     if (u.cameraLocked && this.cameraOn) {
       this.media?.dropLocally('camera');
       this.stopLocalVideo();
-      this.explain('The facilitator turned your camera off.');
+      this.explain(msg('room.cameraStopped'));
     }
   }
 
@@ -279,7 +313,7 @@ export class RoomModel {
     if (state === 'connected' && this.connection === 'reconnecting') return void this.regainLink();
     if (state !== 'closed') return;
     const code = reason === ErrorCode.PROTOCOL_VERSION_MISMATCH ? reason : undefined;
-    this.close(code, undefined, code ? messageFor({ code }) : 'The connection was lost.');
+    this.close(code, undefined, code ? errorMessage({ code }) : msg('room.connectionLost'));
   }
 
   /** Samples our link every 2 s: shown to us and the facilitators, and acted on (less data) when it stays bad. */
@@ -326,7 +360,7 @@ export class RoomModel {
   private lostLink(): void {
     if (this.connection === 'reconnecting' || (this.phase !== 'joined' && this.phase !== 'waiting')) return;
     this.connection = 'reconnecting';
-    this.announce('Reconnecting… your place is kept.');
+    this.announce(t('room.reconnectingShort'));
     const graceMs = this.phase === 'joined' ? (this.resume?.graceMs ?? 0) : 60_000;
     this.graceTimer = setTimeout(() => this.close(ErrorCode.RESUME_EXPIRED), graceMs);
   }
@@ -343,9 +377,9 @@ export class RoomModel {
         await this.knock();
       }
       this.connection = 'online';
-      this.announce('Reconnected.');
+      this.announce(t('room.reconnected'));
     } catch (error) {
-      this.close((error as { code?: string }).code, undefined, messageFor(error));
+      this.close((error as { code?: string }).code, undefined, errorMessage(error));
     }
   }
 
@@ -358,9 +392,9 @@ export class RoomModel {
   }
 
   /** The session is over for this member: say why, in plain words, and release everything. */
-  private close(code: string | undefined, note?: string, text?: string): void {
+  private close(code: string | undefined, note?: string, why?: Message): void {
     if (this.phase === 'left' || this.phase === 'closed') return;
-    this.closedText = text ?? messageFor({ code });
+    this.closedWhy = why ?? errorMessage({ code });
     this.closedNote = note;
     this.canRejoin = !code || !FINAL.has(code);
     this.phase = 'closed';
@@ -368,7 +402,7 @@ export class RoomModel {
     this.teardown();
   }
 
-  private readonly onPageHide = (): void => void this.leave();
+  private readonly onPageHide = (): void => void this.leave({ quick: true });
 
   private teardown(): void {
     globalThis.removeEventListener?.('pagehide', this.onPageHide);
@@ -393,16 +427,26 @@ export class RoomModel {
   }
 
   /** A member's display name by id (for the turn bar and reactions). */
-  nameOf = (id: string): string => (id === this.selfId ? this.selfName : (this.tracks.peer(id)?.displayName ?? 'someone'));
+  nameOf = (id: string): string => (id === this.selfId ? this.selfName : (this.tracks.peer(id)?.displayName ?? t('common.someone')));
 
   /** The other members, as the room view shows them. */
   get peers(): PeerView[] {
     return this.tracks.peers;
   }
 
-  private explain(text: string): void {
-    this.notice = text;
-    this.announce(text);
+  /** Why the session closed for us, in the current language. */
+  get closedText(): string {
+    return render(this.closedWhy) ?? '';
+  }
+
+  /** The last notice, in the current language. */
+  get notice(): string | undefined {
+    return render(this.noticeWhy);
+  }
+
+  private explain(why: Message): void {
+    this.noticeWhy = why;
+    this.announce(render(why));
   }
 
   private announce(text: string): void {
