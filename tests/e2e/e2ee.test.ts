@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newSessionSecret, sessionLink } from '@hearth/shared';
-import { admitFromPanel, arrive, inbound, launchChromium, tileNames } from '../support/browser.js';
+import { admitFromPanel, arrive, inbound, launchChromium, tileNames, fillPrejoin } from '../support/browser.js';
 import { sessionLinks } from '../support/links.js';
 import { MaliciousServer, type KeyEnvelope } from '../support/malicious.js';
 import { eventually, sleep, startServer, type TestServer } from '../support/server.js';
@@ -70,7 +70,7 @@ describe('end-to-end encryption in Chromium', () => {
     const page = await context.newPage();
     await page.addInitScript('delete window.RTCRtpScriptTransform;');
     await page.goto(links.member);
-    await page.getByLabel('Your name, as others will see it').fill('Old');
+    await fillPrejoin(page, 'Old');
     await page.getByRole('button', { name: 'Join' }).click();
     await page.getByRole('heading', { name: /This browser cannot encrypt calls end to end/ }).waitFor();
     expect(server.app.sessions.get(links.session.sessionId)!.roster().waiting).toEqual([]);

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionLink } from '@hearth/shared';
-import { admitFromPanel, arrive, frameDifference, inbound, launchChromium } from '../support/browser.js';
+import { admitFromPanel, arrive, frameDifference, inbound, launchChromium, fillPrejoin } from '../support/browser.js';
 import { sessionLinks } from '../support/links.js';
 import { eventually, startServer, type TestServer } from '../support/server.js';
 
@@ -112,7 +112,7 @@ describe('group keys that hold in real groups, in Chromium', () => {
 
     // With no facilitator present, Ben reloads: he keeps the key Fay signed, so he is back in the group at once.
     await ben.reload();
-    await ben.getByLabel('Your name, as others will see it').fill('Ben');
+    await fillPrejoin(ben, 'Ben');
     await ben.getByRole('button', { name: 'Join' }).click();
     await ben.getByRole('button', { name: 'Leave' }).waitFor();
     await sameKeyAndWords(rest, 5000, after);

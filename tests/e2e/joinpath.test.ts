@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
+import { launchChromium, fillPrejoin } from '../support/browser.js';
 import { CLIENT_DIST, lazyChunkFiles, measureBundle } from '../support/bundle.js';
 import { sessionLinks } from '../support/links.js';
 import { eventually, startFastServer, type FastServer } from '../support/server.js';
@@ -75,7 +75,7 @@ describe('the member’s join path, in Chromium', () => {
 
     // Join: the member reaches the waiting room, and no room chunk is fetched (the import had long finished).
     const before = asked.length;
-    await nameField(page).fill('Wren');
+    await fillPrejoin(page, 'Wren');
     await page.getByRole('button', { name: 'Join' }).click();
     await page.getByRole('heading', { name: 'Waiting to be admitted' }).waitFor();
     expect(asked.slice(before).map((a) => a.url).filter((u) => roomFiles.includes(u))).toEqual([]);

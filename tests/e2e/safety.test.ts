@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { arrive, launchChromium, tileNames } from '../support/browser.js';
+import { arrive, launchChromium, tileNames, fillPrejoin } from '../support/browser.js';
 import { sessionLinks } from '../support/links.js';
 import { audioPacketsOver, threeInACircle } from '../support/scene.js';
 import { eventually, sleep, startServer, type TestServer } from '../support/server.js';
@@ -70,7 +70,7 @@ describe('a facilitator keeps the session safe, in Chromium', () => {
     // Cal opens the invitation again, in the same browser (a fresh load, as from the mail or chat app).
     await cal.goto('about:blank');
     await cal.goto(links.member);
-    await cal.getByLabel('Your name, as others will see it').fill('Cal');
+    await fillPrejoin(cal, 'Cal');
     await cal.getByRole('button', { name: 'Join' }).click();
     await cal.getByRole('heading', { name: 'You were removed from this session by the facilitator.' }).waitFor();
     expect(server.app.sessions.get(links.session.sessionId)!.roster().waiting).toEqual([]);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { types } from 'mediasoup';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { admitFromPanel, arrive, openPage } from '../support/browser.js';
+import { admitFromPanel, arrive, openPage, fillPrejoin } from '../support/browser.js';
 import { sessionLinks } from '../support/links.js';
 import { downlink, launchSpeaking, matchesFakeCamera, rates, remote, sentVideoFrames } from '../support/mediaStats.js';
 import { eventually, sleep, startServer, type TestServer } from '../support/server.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   const links = await sessionLinks(server);
   fay = await arrive(browser, links.facilitator, 'Fay');
   ava = await openPage(browser, links.member);
-  await ava.getByLabel('Your name, as others will see it').fill('Ava');
+  await fillPrejoin(ava, 'Ava');
   await ava.getByLabel('Audio only: send and receive no video').check();
   await ava.getByRole('button', { name: 'Join' }).click();
   await admitFromPanel(fay, ava, 'Ava');

@@ -36,10 +36,12 @@ const TRACK_PEER_CONNECTIONS = `(() => {
   };
 })();`;
 
-export async function openPage(browser: Browser, url: string): Promise<Page> {
+/** A new page in a new context (another device); `setup` instruments it before the app loads. */
+export async function openPage(browser: Browser, url: string, setup?: (page: Page) => Promise<void>): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 960, height: 720 } });
   const page = await context.newPage();
   await page.addInitScript(TRACK_PEER_CONNECTIONS);
+  await setup?.(page);
   await page.goto(url);
   return page;
 }
@@ -121,10 +123,22 @@ export function tileNames(page: Page): Promise<string[]> {
   );
 }
 
-/** Opens a session link, enters a name and presses Join (members then wait; facilitators are in). */
-export async function arrive(browser: Browser, link: string, name: string): Promise<Page> {
-  const page = await openPage(browser, link);
+/**
+ * The pre-join form as a member fills it: a name, the four private-space items confirmed, the group agreement
+ * accepted (Join stays disabled without it). By the English labels; the Spanish test drives it by role.
+ */
+export async function fillPrejoin(page: Page, name: string): Promise<void> {
   await page.getByLabel('Your name, as others will see it').fill(name);
+  for (const item of ['I am somewhere private', 'I am alone, or nobody can hear the group', 'I am using headphones if anyone is near', 'I am not driving']) {
+    await page.getByLabel(item).check();
+  }
+  await page.getByLabel('I agree to keep this group’s agreement').check();
+}
+
+/** Opens a session link, fills the pre-join form and presses Join (members then wait; facilitators are in). */
+export async function arrive(browser: Browser, link: string, name: string, setup?: (page: Page) => Promise<void>): Promise<Page> {
+  const page = await openPage(browser, link, setup);
+  await fillPrejoin(page, name);
   await page.getByRole('button', { name: 'Join' }).click();
   return page;
 }

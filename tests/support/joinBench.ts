@@ -4,7 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { arrive, inbound } from './browser.js';
+import { arrive, fillPrejoin, inbound } from './browser.js';
 import { sessionLinks } from './links.js';
 import { createShapedLink, launchInNamespace, type Shape, type ShapedLink } from './netns.js';
 import { sleep, startServer, type TestServer } from './server.js';
@@ -66,8 +66,7 @@ async function visit(context: BrowserContext, fay: Page, link: string, name: str
     // half a second to "join -> waiting" here.
     await shown(page, 'input');
     const tUsable = performance.now();
-    const nameField = page.getByLabel('Your name, as others will see it');
-    await nameField.fill(name);
+    await fillPrejoin(page, name);
     const join = page.getByRole('button', { name: 'Join' });
     // A member reads the screen and types a name before pressing Join (the room loads meanwhile).
     if (dwellMs > 0) await sleep(dwellMs);

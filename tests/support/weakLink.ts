@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { openPage as openTracked } from './browser.js';
+import { openPage as openTracked, fillPrejoin } from './browser.js';
 import { sessionLinks } from './links.js';
 import { createShapedLink, launchInNamespace, type Shape, type ShapedLink } from './netns.js';
 import { startServer, type TestServer } from './server.js';
@@ -53,7 +53,7 @@ export async function openWeakScene(name: string, opts: { insideSpeech?: boolean
     parts.inside = await launchInNamespace(link, { origin, speech: opts.insideSpeech });
     parts.links = await sessionLinks(parts.server);
     parts.fay = await openPage(parts.host, parts.links.facilitator, opts.smallHostCameras ? SMALL_CAMERA : undefined);
-    await parts.fay.getByLabel('Your name, as others will see it').fill('Fay');
+    await fillPrejoin(parts.fay, 'Fay');
     await parts.fay.getByRole('button', { name: 'Join' }).click();
     await parts.fay.getByRole('button', { name: 'Leave' }).waitFor({ timeout: STEP_MS });
     return parts as WeakScene;
@@ -110,7 +110,7 @@ export function joinFromHost(s: WeakScene, name: string, opts: Omit<JoinOptions,
 async function joinWith(s: WeakScene, browser: Browser, name: string, opts: JoinOptions, init?: string): Promise<Page> {
   const page = await openPage(browser, s.links.member, init);
   page.setDefaultTimeout(STEP_MS);
-  await page.getByLabel('Your name, as others will see it').fill(name);
+  await fillPrejoin(page, name);
   if (opts.shapeAfterLoad) {
     await page.waitForLoadState('networkidle', { timeout: STEP_MS });
     await applyShape(s.link, opts.shapeAfterLoad);
