@@ -4,6 +4,7 @@ import {
 import type { EventOf, PeerInfo, RoomSnapshot } from '@hearth/shared';
 import { GroupRoster } from './GroupRoster.js';
 import type { Identity } from './identity.js';
+import { msg, type Message } from '../i18n/message.js';
 
 export interface KeyState {
   epoch: number;
@@ -14,8 +15,8 @@ export interface KeyState {
   outside: string[];
   /** This browser is in the circle but not (yet) in the encrypted group. */
   selfOutside: boolean;
-  /** Something an attacker did that we caught, or a key that could not be handed out. */
-  alarm: string | undefined;
+  /** Something an attacker did that we caught, or a key that could not be handed out (by key: the view words it). */
+  alarm: Message | undefined;
 }
 
 /** What the policy asks its adapter to do. */
@@ -173,12 +174,12 @@ export class KeyPolicy {
     }
     const leaderId = this.roster.leader();
     const leader = leaderId === undefined ? undefined : this.roster.get(leaderId);
-    if (!leader || leader.id !== e.from || !leader.bound) return this.alarm('A key arrived from someone who is not the key leader. It was refused.');
+    if (!leader || leader.id !== e.from || !leader.bound) return this.alarm(msg('keys.notLeader'));
     let opened: ReturnType<typeof openGroupKey>;
     try {
       opened = openGroupKey(fromB64(e.box), fromB64(e.nonce), leader.bound, this.identity.pair.privateKey, { recipientId: this.selfId, leaderId: leader.id });
     } catch {
-      return this.alarm('A key envelope was altered on its way here. It was refused: tell the facilitator.');
+      return this.alarm(msg('keys.altered'));
     }
     // Never go back to an older key: a replayed envelope must not let a removed member listen again.
     if (opened.epoch !== e.epoch || opened.epoch <= this.state.epoch) return [];
@@ -213,8 +214,8 @@ export class KeyPolicy {
     return toB64(signRevocation(sk, { sessionId: this.identity.sessionId, memberId, publicKey: fromB64(m.publicKey) }));
   }
 
-  alarm(text: string): KeyEffect[] {
-    this.state.alarm = text;
+  alarm(message: Message): KeyEffect[] {
+    this.state.alarm = message;
     return [];
   }
 

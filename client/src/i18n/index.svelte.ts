@@ -2,6 +2,7 @@ import { en } from './en.js';
 import { es } from './es.js';
 import { enWayIn } from './en.wayin.js';
 import { esWayIn } from './es.wayin.js';
+import type { Message } from './message.js';
 
 /**
  * Every string a member reads, by key, in English and Spanish. English is the source: the Spanish catalogs are
@@ -28,6 +29,8 @@ function initial(): Locale {
 }
 
 const current = $state<{ locale: Locale }>({ locale: initial() });
+// The page's language from the start, not only after a switch: screen readers pick their voice by it.
+if (typeof document !== 'undefined') document.documentElement.lang = current.locale;
 
 export function locale(): Locale {
   return current.locale;
@@ -44,6 +47,17 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
   const text = CATALOGS[current.locale][key] ?? EN[key];
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** A message kept by key (i18n/message.ts), in the current language; messages among its params are shown too. */
+export function render(m: Message): string;
+export function render(m: Message | undefined): string | undefined;
+export function render(m: Message | undefined): string | undefined {
+  if (!m) return undefined;
+  if (!m.params) return t(m.key);
+  const params: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(m.params)) params[name] = typeof value === 'object' ? render(value) : value;
+  return t(m.key, params);
 }
 
 /** Plain lookup for tests and tools: the catalog of one language. */

@@ -1,5 +1,6 @@
 import { LinkLevelTracker, type LinkLevel } from './linkQuality.js';
 import { readTotals, sampleBetween, type StatsTotals } from './statsSample.js';
+import { msg, type Message } from '../i18n/message.js';
 
 /** What Hearth did about a weak link, so the member (and the facilitator) know. */
 export type Adaptation = 'audioOnly' | 'lowData';
@@ -12,7 +13,7 @@ export interface QualityPorts {
   /** Switches to less data; false when there was nothing to switch (already audio-only, say). */
   adapt(to: Adaptation): Promise<boolean>;
   /** A calm sentence for the member (shown and announced). */
-  say(text: string): void;
+  say(message: Message): void;
   /** The level or the adaptation changed (the view-model shows them). */
   changed(level: LinkLevel, adapted: Adaptation | undefined): void;
 }
@@ -25,10 +26,7 @@ const ACT_AFTER = 3;
  */
 const SETTLE_AFTER_CUT = 10;
 
-const SAID: Record<Adaptation, string> = {
-  audioOnly: 'Your connection is poor, so Hearth switched you to audio-only. You still hear the group; you can turn video back on when it improves.',
-  lowData: 'Your connection is weak, so Hearth switched you to low-data video.',
-};
+const SAID: Record<Adaptation, Message> = { audioOnly: msg('quality.audioOnly'), lowData: msg('quality.lowData') };
 
 /**
  * The member's connection quality, sampled from the transports' stats every 2 s: good / weak / poor, shown to the

@@ -1,6 +1,7 @@
 import type { SignalingClient } from '../connection/SignalingClient.js';
 import type { KeyManager } from '../e2ee/KeyManager.js';
-import { messageFor } from './messages.js';
+import { msg, type Message } from '../i18n/message.js';
+import { errorMessage } from './messages.js';
 
 export interface ChatLine {
   id: number;
@@ -18,15 +19,15 @@ export class E2eeModel {
   outside = $state<string[]>([]);
   /** This page is in the circle but not in the encrypted group. */
   selfOutside = $state(false);
-  alarm = $state<string | undefined>();
+  alarm = $state<Message | undefined>();
   /** Facilitators: members not yet on the current key. */
   pending = $state<string[]>([]);
   chat = $state<ChatLine[]>([]);
   /** Facilitators: private notes from members. */
   notes = $state<ChatLine[]>([]);
-  error = $state<string | undefined>();
+  error = $state<Message | undefined>();
   /** The server sent something that does not fit the protocol (it was ignored). */
-  violation = $state<string | undefined>();
+  violation = $state<Message | undefined>();
   private next = 0;
 
   constructor(
@@ -35,7 +36,7 @@ export class E2eeModel {
   ) {
     keys.onChange = () => this.refresh();
     signaling.onViolation = (v) => {
-      this.violation = `The server sent something this page does not accept (${v.what}); it was ignored. If this repeats, tell the facilitator.`;
+      this.violation = msg('keys.violation', { what: v.what });
     };
     keys.chat.onMessage = (m) => (m.note ? this.notes : this.chat).push({ id: this.next++, from: m.fromName, text: m.text, self: false });
   }
@@ -43,10 +44,11 @@ export class E2eeModel {
   async send(text: string): Promise<void> {
     try {
       await this.keys.chat.send(text);
-      this.chat.push({ id: this.next++, from: 'You', text, self: true });
+      // Our own lines carry no name: the view says "You" in the language of the moment.
+      this.chat.push({ id: this.next++, from: '', text, self: true });
       this.error = undefined;
     } catch (error) {
-      this.error = messageFor(error);
+      this.error = errorMessage(error);
     }
   }
 
@@ -54,10 +56,10 @@ export class E2eeModel {
   async sendNote(text: string): Promise<boolean> {
     try {
       const delivered = await this.keys.chat.sendNote(text);
-      this.error = delivered > 0 ? undefined : 'No facilitator is in the session to receive it.';
+      this.error = delivered > 0 ? undefined : msg('chat.noFacilitator');
       return delivered > 0;
     } catch (error) {
-      this.error = messageFor(error);
+      this.error = errorMessage(error);
       return false;
     }
   }

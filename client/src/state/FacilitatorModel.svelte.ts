@@ -1,13 +1,15 @@
 import { isModerator, may, sessionLink, type LinkFragment, type ModerationAction, type Role, type Roster } from '@hearth/shared';
 import type { KeyManager } from '../e2ee/KeyManager.js';
 import type { SignalingClient } from '../connection/SignalingClient.js';
+import { t } from '../i18n/index.svelte.js';
+import type { Message } from '../i18n/message.js';
 import { attempt } from './messages.js';
 
 /** The facilitator panel: the roster the server pushes, and the safety actions as commands. */
 export class FacilitatorModel {
   roster = $state<Roster>({ locked: false, waiting: [], members: [], audit: [] });
-  /** The last refusal or failure, in plain words. */
-  error = $state<string | undefined>();
+  /** The last refusal or failure, in plain words (by key: it follows the language). */
+  error = $state<Message | undefined>();
   /** The newest invite link made from the panel. */
   lastInvite = $state<string | undefined>();
 
@@ -16,9 +18,13 @@ export class FacilitatorModel {
     private readonly sessionId: string,
     private readonly link: LinkFragment,
     private readonly keys: KeyManager,
+    /** Screen readers hear who arrives in the waiting room (the panel shows it; a blind facilitator hears it). */
+    private readonly announce: (text: string) => void = () => undefined,
   ) {
     signaling.on('facilitator.roster', (r) => {
+      const before = new Set(this.roster.waiting.map((w) => w.id));
       this.roster = r;
+      for (const w of r.waiting) if (!before.has(w.id)) this.announce(t('panel.arrived', { name: w.displayName }));
     });
   }
 

@@ -1,6 +1,7 @@
 import type { CreateSessionRequest, SessionKind } from '@hearth/shared';
 import { lazyModule } from './lazy.js';
-import { messageFor } from './messages.js';
+import { msg, type Message } from '../i18n/message.js';
+import { errorMessage } from './messages.js';
 
 /** libsodium and TypeBox stay out of the first screen: the page fetches them once it has drawn. */
 const hostChunk = lazyModule(() => import('./hostChunk.js'));
@@ -18,7 +19,7 @@ interface Created {
 export class HostModel {
   key = $state('');
   created = $state<Created | undefined>();
-  error = $state<string | undefined>();
+  error = $state<Message | undefined>();
   busy = $state(false);
 
   constructor() {
@@ -52,14 +53,14 @@ export class HostModel {
       });
       const answer = readCreateSession(await res.json().catch(() => undefined));
       if (!('created' in answer)) {
-        this.error = res.status === 401 ? 'That facilitator key is not right.' : messageFor('refused' in answer ? { code: answer.refused } : {});
+        this.error = res.status === 401 ? msg('host.wrongKey') : errorMessage('refused' in answer ? { code: answer.refused } : {});
         return;
       }
       sessionStorage.setItem('hearth.adminKey', this.key.trim());
       const links = linksFor(location.origin, answer.created, keys);
       this.created = { title, facilitatorLink: links.facilitator, memberLink: links.member };
     } catch (error) {
-      this.error = messageFor(error);
+      this.error = errorMessage(error);
     } finally {
       this.busy = false;
     }

@@ -1,4 +1,5 @@
 import type { VideoMode } from '@hearth/shared';
+import { msg, type Message } from '../i18n/message.js';
 
 /** What the media modes need from the room: the server, our camera, and the video we receive. */
 export interface MediaModePorts {
@@ -16,14 +17,10 @@ export interface MediaModePorts {
   restoreVideo(): Promise<void>;
   /** The member changed the mode themselves (an automatic switch for a weak link is theirs to undo). */
   chose(): void;
-  say(text: string): void;
+  say(message: Message): void;
 }
 
-const SAID: Record<VideoMode, string> = {
-  off: 'Audio only: you send and receive no video. You still hear the group.',
-  low: 'Low data video: you send and receive the smallest picture.',
-  full: 'Video is back.',
-};
+const SAID: Record<VideoMode, Message> = { off: msg('modes.said.off'), low: msg('modes.said.low'), full: msg('modes.said.full') };
 
 /**
  * How much video this member takes part in: full, low data, or audio only (`off`). The member chooses it (before
@@ -80,9 +77,7 @@ export class MediaModes {
   async followServer(video: VideoMode, byFacilitator: boolean): Promise<void> {
     if (await this.change(video, 'server')) this.byFacilitator = byFacilitator;
     if (!byFacilitator) return;
-    this.ports?.say(video === 'low'
-      ? 'The facilitator switched your video to low data, to help your connection. You can switch it back.'
-      : 'The facilitator switched your video back to full.');
+    this.ports?.say(msg(video === 'low' ? 'modes.byFacilitator.low' : 'modes.byFacilitator.full'));
   }
 
   private change(to: VideoMode, by: 'member' | 'monitor' | 'server'): Promise<boolean> {

@@ -1,3 +1,6 @@
+import { render } from '../i18n/index.svelte.js';
+import { msg, type Message } from '../i18n/message.js';
+
 /**
  * Camera and microphone before joining: ask once, let the member see and hear themselves, and choose
  * what to bring in. A member without a camera (or who refuses it) can still join with audio only.
@@ -10,11 +13,12 @@ export class PreviewModel {
   cameraOn = $state(true);
   /** No video sent or received in the room (for a weak connection, or by choice). */
   audioOnly = $state(false);
-  error = $state<string | undefined>();
+  /** Why a device is missing, by key (it follows the language); `error` gives it in words. */
+  private problem = $state<Message | undefined>();
   ready = $state(false);
 
   async start(): Promise<void> {
-    this.error = undefined;
+    this.problem = undefined;
     try {
       this.stream = await navigator.mediaDevices.getUserMedia({
         audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
@@ -24,14 +28,18 @@ export class PreviewModel {
       try {
         this.stream = await navigator.mediaDevices.getUserMedia({ audio: true });
         this.cameraOn = false;
-        this.error = 'No camera available: you can join with your microphone only.';
+        this.problem = msg('preview.noCamera');
       } catch {
         this.micOn = false;
         this.cameraOn = false;
-        this.error = 'Your camera and microphone are not available. You can still join to listen and watch.';
+        this.problem = msg('preview.noDevices');
       }
     }
     this.ready = true;
+  }
+
+  get error(): string | undefined {
+    return render(this.problem);
   }
 
   track(kind: 'audio' | 'video'): MediaStreamTrack | undefined {
@@ -66,7 +74,7 @@ export class PreviewModel {
       this.stream.addTrack(track);
       this.cameraOn = true;
     } catch {
-      this.error = 'The camera could not start: you can join with your microphone only.';
+      this.problem = msg('preview.cameraFailed');
     }
   }
 

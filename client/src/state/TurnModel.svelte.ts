@@ -1,20 +1,13 @@
 import type { Reaction, TurnMode, TurnView } from '@hearth/shared';
 import type { SignalingClient } from '../connection/SignalingClient.js';
+import { t } from '../i18n/index.svelte.js';
+import type { Message } from '../i18n/message.js';
 import { attempt } from './messages.js';
 
-export const REACTION_LABELS: Record<Reaction, string> = {
-  understand: 'I understand',
-  metoo: 'Me too',
-  heart: 'Sending care',
-  takeyourtime: 'Take your time',
-};
-
-export const MODE_LABELS: Record<TurnMode, string> = {
-  open: 'Open floor',
-  stick: 'Talking stick',
-  goaround: 'Go-around',
-  facilitator: 'Facilitator only',
-};
+/** A quiet reaction's words ("I understand"), in the current language. */
+export const reactionLabel = (r: Reaction): string => t(`reaction.${r}`);
+/** The floor's name ("Talking stick"), in the current language. */
+export const modeLabel = (m: TurnMode): string => t(`mode.${m}`);
 
 /** Who has the floor, the countdown, and the member's own turn commands. The server decides; this shows. */
 export class TurnModel {
@@ -22,7 +15,7 @@ export class TurnModel {
   /** Ticks four times a second while a turn is timed, for the countdown ring. */
   now = $state(Date.now());
   reactions = $state<{ id: number; from: string; reaction: Reaction }[]>([]);
-  error = $state<string | undefined>();
+  error = $state<Message | undefined>();
   private offset = 0;
   private warnedTurn = -1;
   private next = 0;
@@ -80,9 +73,9 @@ export class TurnModel {
     const before = this.view?.holder;
     this.offset = v.serverNow - Date.now();
     this.view = v;
-    if (v.holder === me && before !== me) this.announce("It's your turn. Take your time.");
-    else if (before === me && v.holder !== me) this.announce('Your turn has ended.');
-    if (before !== v.holder && v.holder === null && v.mode !== 'open') this.announce(`${MODE_LABELS[v.mode]}: nobody has the stick.`);
+    if (v.holder === me && before !== me) this.announce(t('turns.yourTurn'));
+    else if (before === me && v.holder !== me) this.announce(t('turns.ended'));
+    if (before !== v.holder && v.holder === null && v.mode !== 'open') this.announce(t('turns.nobodyNow', { mode: modeLabel(v.mode) }));
   }
 
   private tick(): void {
@@ -91,7 +84,7 @@ export class TurnModel {
     if (!v || !this.isHolder || v.warnAt === null || v.endsAt === null || this.warnedTurn === v.turn) return;
     if (this.now + this.offset >= v.warnAt) {
       this.warnedTurn = v.turn;
-      this.announce(`Your turn ends in ${Math.round((v.endsAt - this.now - this.offset) / 1000)} seconds.`);
+      this.announce(t('turns.endsIn', { seconds: Math.round((v.endsAt - this.now - this.offset) / 1000) }));
     }
   }
 
