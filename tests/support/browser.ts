@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** Debian's Chromium, never a downloaded browser, with the flags measured to work headless on these machines. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -36,9 +36,12 @@ const TRACK_PEER_CONNECTIONS = `(() => {
   };
 })();`;
 
-/** A new page in a new context (another device); `setup` instruments it before the app loads. */
-export async function openPage(browser: Browser, url: string, setup?: (page: Page) => Promise<void>): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 960, height: 720 } });
+/**
+ * A new page in a new context (another device); `setup` instruments it before the app loads; `device` sets the
+ * context's options (a locale, a colour scheme, a phone's viewport).
+ */
+export async function openPage(browser: Browser, url: string, setup?: (page: Page) => Promise<void>, device: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 960, height: 720 }, ...device });
   const page = await context.newPage();
   await page.addInitScript(TRACK_PEER_CONNECTIONS);
   await setup?.(page);
