@@ -47,7 +47,6 @@ export const enWayIn = {
   'agreement.respect': 'I will listen with respect, speak for myself, and let others finish.',
   'agreement.accept': 'I agree to keep this group’s agreement',
 
-  'privateWindow.hint': 'For more privacy, open your link in a private window: nothing then stays in this browser’s history.',
 
   'space.notPrivate.button': 'Not private right now',
   'space.notPrivate.back': 'I am private again',

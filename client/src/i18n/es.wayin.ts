@@ -48,7 +48,6 @@ export const esWayIn: Record<keyof typeof enWayIn, string> = {
   'agreement.respect': 'Escucharé con respeto, hablaré por mí y dejaré que los demás terminen.',
   'agreement.accept': 'Acepto cumplir el acuerdo de este grupo',
 
-  'privateWindow.hint': 'Para más privacidad, abre tu enlace en una ventana privada: así no queda nada en el historial de este navegador.',
 
   'space.notPrivate.button': 'Ahora no estoy en privado',
   'space.notPrivate.back': 'Ya estoy en privado',

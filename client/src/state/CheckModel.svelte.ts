@@ -1,4 +1,5 @@
-import { PRIVACY_ITEMS, type AmbientFinding, type PrivacyCheck, type PrivacyItem } from '@hearth/shared';
+import type { PrivacyCheck } from '@hearth/shared';
+import { PRIVACY_ITEMS, type AmbientFinding, type PrivacyItem } from '@hearth/shared/vocabulary';
 
 /** The browser part of the ambient check, loaded only when it runs (client/src/media/ambient/listen.ts). */
 type Listen = (track: MediaStreamTrack, opts: { seconds?: number; signal?: AbortSignal }) => Promise<{ finding: AmbientFinding }>;

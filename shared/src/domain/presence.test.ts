@@ -22,10 +22,11 @@ describe('a dropped link: away', () => {
     expect(countSeats(r.state)).toBe(2);
   });
 
-  it('a waiting member whose link drops simply goes (they hold no seat)', () => {
+  it('a waiting member whose link drops simply goes (they hold no seat), and keeps its use of the invite', () => {
     const r = run([drop('ben')], circle());
     expect(standing(r.state, 'ben')).toBeNull();
-    expect(types(r.effects)).toContain('releaseInvite');
+    // Only a plain Leave gives the use back: a link found later must stay bound to this device (issue 11).
+    expect(types(r.effects)).not.toContain('releaseInvite');
   });
 
   it('a second drop, or a drop of someone unknown, changes nothing', () => {
