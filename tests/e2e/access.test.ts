@@ -75,7 +75,7 @@ afterAll(async () => {
 });
 
 describe('every screen passes axe-core (serious, critical) on a phone and a desktop, light and dark', () => {
-  it('home and the host page, before and after creating a session (whose links the rest uses)', async () => {
+  it('home, the host page before and after creating a session (whose links the rest uses), an incomplete link', async () => {
     const home = await openPage(browser, `${server.url}/`);
     await home.getByRole('heading', { name: 'Hearth' }).waitFor();
     expect(await problems(home, 'home')).toEqual([]);
@@ -87,6 +87,11 @@ describe('every screen passes axe-core (serious, critical) on a phone and a desk
     await home.locator('#mem-link').waitFor();
     expect(await problems(home, 'host links')).toEqual([]);
     links = { facilitator: await home.locator('#fac-link').inputValue(), member: await home.locator('#mem-link').inputValue() };
+
+    // A session link without its fragment (cut short when copied): its own screen.
+    await home.goto(`${server.url}/s/${new URL(links.member).pathname.split('/')[2]}`);
+    await home.getByRole('heading', { name: 'This link is incomplete' }).waitFor();
+    expect(await problems(home, 'incomplete link')).toEqual([]);
     await home.context().close();
   });
 
