@@ -13,6 +13,7 @@ import { FacilitatorModel } from './FacilitatorModel.svelte.js';
 import { MediaModes, type MediaModePorts } from './MediaModes.svelte.js';
 import { TurnModel } from './TurnModel.svelte.js';
 import { SpaceModel } from './SpaceModel.svelte.js';
+import { LocalTracks } from './LocalTracks.svelte.js';
 import { render, t } from '../i18n/index.svelte.js';
 import { deviceId } from './link.js';
 import { errorMessage } from './messages.js';
@@ -58,11 +59,11 @@ export class RoomModel {
     audioOnly: () => this.modes.audioOnly,
     announce: (text) => this.announce(text),
   });
-  micOn = $state(false);
-  cameraOn = $state(false);
-  micLocked = $state(false);
-  cameraLocked = $state(false);
-  localVideo = $state<MediaStreamTrack | undefined>();
+  /** Our own microphone and camera (LocalTracks). */
+  readonly local = new LocalTracks({
+    media: () => this.media, joined: () => this.phase === 'joined', explain: (why) => this.explain(why),
+    clearNotice: () => (this.noticeWhy = undefined), announce: (text) => this.announce(text),
+  });
   selfName = $state('');
   selfId = $state<string | undefined>();
   role = $state<Role | undefined>();
@@ -86,7 +87,6 @@ export class RoomModel {
   private readonly signaling: SignalingClient;
   private keys: KeyManager | undefined;
   private media: MediaSession | undefined;
-  private localAudio: MediaStreamTrack | undefined;
   private pending: JoinRequest | undefined;
   private started: Promise<void> = Promise.resolve();
   /** How to take our seat back after a dropped link (memory only: a reload joins again). */
@@ -102,12 +102,12 @@ export class RoomModel {
     this.signaling = new SignalingClient((state, reason) => this.onConnection(state, reason));
     this.turns = new TurnModel(this.signaling, () => this.selfId, (text) => this.announce(text));
     this.spaces = new SpaceModel(this.signaling, {
-      keys: () => this.keys, goQuiet: () => this.goQuiet(), nameOf: this.nameOf,
+      keys: () => this.keys, goQuiet: () => this.local.goQuiet(), nameOf: this.nameOf,
       setApart: (id, apart) => this.tracks.setApart(id, apart), say: (m) => this.explain(m),
     });
     this.signaling.on('session.admitted', (room) => void this.enter(room));
     this.signaling.on('session.closing', ({ code, message }) => this.close(code, message));
-    this.signaling.on('self.updated', (u) => this.onSelfUpdated(u));
+    this.signaling.on('self.updated', (u) => this.local.follow(u));
     this.signaling.on('peer.joined', (p) => {
       this.tracks.add(p, true);
       void this.keys?.joined(p);
@@ -197,54 +197,6 @@ export class RoomModel {
     }
   }
 
-  async toggleMic(): Promise<void> {
-    if (!this.localAudio || this.phase !== 'joined') return;
-    const on = !this.micOn;
-    try {
-      await this.media?.setPaused('mic', !on);
-      this.micOn = on;
-      this.noticeWhy = undefined;
-      this.announce(t(on ? 'room.micOn' : 'room.micMuted'));
-    } catch (error) {
-      // The server keeps a facilitator's mute: stay muted here too, and say why.
-      this.media?.pauseLocally('mic');
-      this.micOn = false;
-      this.explain(errorMessage(error));
-    }
-  }
-
-  async toggleCamera(): Promise<void> {
-    if (this.phase !== 'joined') return;
-    if (this.cameraOn) {
-      // Close the producer and stop the track: the camera light goes off, nothing is sent.
-      await this.media?.closeProducer('camera');
-      this.stopLocalVideo();
-      this.announce(t('room.cameraOff'));
-      return;
-    }
-    let track: MediaStreamTrack | undefined;
-    try {
-      const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } } });
-      track = stream.getVideoTracks()[0]!;
-      if (!this.media) throw new Error('not in the circle');
-      await this.media.produce('camera', track);
-      this.localVideo = track;
-      this.cameraOn = true;
-      this.noticeWhy = undefined;
-      this.announce(t('room.cameraOn'));
-    } catch (error) {
-      track?.stop();
-      const code = (error as { code?: string }).code;
-      this.explain(code === ErrorCode.LOCKED_BY_FACILITATOR ? msg('room.cameraLocked') : msg('room.cameraFailed', { reason: errorMessage(error) }));
-    }
-  }
-
-  /** Microphone muted and camera stopped, before telling the server we are not private (issue 11). */
-  private async goQuiet(): Promise<void> {
-    if (this.micOn) await this.toggleMic();
-    if (this.cameraOn) await this.toggleCamera();
-  }
-
   /**
    * `quick`: the quick exit, or the tab closing. The invite stays bound to this device (a waiting member keeps its
    * use), and the answer is awaited for at most QUICK_LEAVE_MS: the leave is on the wire before the socket closes.
@@ -272,38 +224,12 @@ export class RoomModel {
       this.started = ready.then(() => this.modes.attach(this.modePorts(media)));
       for (const p of room.peers) this.tracks.add(p, false);
       await this.started;
-      this.localAudio = req.audio;
-      if (req.audio) {
-        await media.produce('mic', req.audio);
-        if (!req.micOn) await media.setPaused('mic', true);
-        this.micOn = req.micOn;
-      }
-      if (req.video && req.cameraOn && !this.modes.audioOnly) {
-        await media.produce('camera', req.video);
-        this.localVideo = req.video;
-        this.cameraOn = true;
-      } else req.video?.stop();
+      await this.local.bring(media, req, this.modes.audioOnly);
       this.phase = 'joined';
       this.announce(t('room.joined'));
       this.watchQuality(media);
     } catch (error) {
       this.close(undefined, undefined, errorMessage(error));
-    }
-  }
-
-  private onSelfUpdated(u: EventOf<'self.updated'>): void {
-    const wasMicLocked = this.micLocked;
-    this.micLocked = u.micLocked;
-    this.cameraLocked = u.cameraLocked;
-    if (u.micLocked && !wasMicLocked) {
-      this.media?.pauseLocally('mic');
-      this.micOn = false;
-      this.explain(msg('room.mutedByFacilitator'));
-    } else if (u.askedToUnmute) this.explain(msg('room.askedToUnmute'));
-    if (u.cameraLocked && this.cameraOn) {
-      this.media?.dropLocally('camera');
-      this.stopLocalVideo();
-      this.explain(msg('room.cameraStopped'));
     }
   }
 
@@ -338,9 +264,9 @@ export class RoomModel {
   private modePorts(media: MediaSession): MediaModePorts {
     return {
       tell: (video) => this.signaling.request('media.setReceiveMode', { video }),
-      cameraOn: () => this.cameraOn,
-      stopCamera: () => this.toggleCamera(),
-      startCamera: () => this.toggleCamera(),
+      cameraOn: () => this.local.cameraOn,
+      stopCamera: () => this.local.toggleCamera(),
+      startCamera: () => this.local.toggleCamera(),
       limitCamera: (low) => media.setCameraLow(low),
       dropVideo: () => media.videoConsumers().forEach((id) => this.tracks.dropConsumer(id)),
       restoreVideo: () => this.receiveCameras(),
@@ -413,17 +339,10 @@ export class RoomModel {
     this.keys?.close();
     this.turns.close();
     this.signaling.close();
-    this.localAudio?.stop();
+    this.local.stop();
     this.pending?.video?.stop();
-    this.stopLocalVideo();
     this.tracks.clear();
     this.facilitator = undefined;
-  }
-
-  private stopLocalVideo(): void {
-    this.localVideo?.stop();
-    this.localVideo = undefined;
-    this.cameraOn = false;
   }
 
   /** A member's display name by id (for the turn bar and reactions). */
