@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyseAmbient, type AmbientFinding } from './analysis.js';
-import { hiss, levelDb, mix, music, reverberate, roomNoise, scale, silence, voice } from './testSignals.js';
+import { clicks, hiss, hum, levelDb, mix, music, reverberate, roomNoise, scale, silence, voice } from './testSignals.js';
 
 // Every case is generated (testSignals.ts): seeded, so repeatable, with different seeds so the thresholds are not
 // tuned to one draw. Each case sits on a faint microphone hiss (-68 dBFS), as a real microphone does.
@@ -19,17 +19,23 @@ const CASES: Record<AmbientFinding, [string, (rate: number) => Float32Array][]> 
     ['digital silence', (rate) => silence(SECONDS, rate)],
     ['a faint hiss (-62 dBFS)', (rate) => hiss(SECONDS, rate, -62, 1)],
     ['another hiss (-58 dBFS)', (rate) => hiss(SECONDS, rate, -58, 2)],
+    ['a clock ticking twice a second (a steady beat, but nothing tonal)', (rate) => clicks(SECONDS, rate, 0.5, 0, 3)],
+    ['someone typing', (rate) => clicks(SECONDS, rate, 0.18, 0.8, 4)],
   ],
   noise: [
     ['traffic: loud pink noise that swells', (rate) => roomNoise(SECONDS, rate, -25, 1, { swell: true })],
     ['a fan with a 100 Hz hum', (rate) => roomNoise(SECONDS, rate, -32, 2, { humHz: 100 })],
     ['steady pink noise', (rate) => roomNoise(SECONDS, rate, -28, 3)],
+    ['a loud mains hum (voiced, but steady: nobody)', (rate) => mix(hum(SECONDS, rate, 120, -35), floor(rate, 4))],
   ],
   voice: [
     ['a man (110 Hz) across the room', (rate) => room(voice({ seconds: SECONDS, rate, seed: 1, pitch: 110 }), rate, 1)],
     ['a woman (210 Hz) across the room', (rate) => room(voice({ seconds: SECONDS, rate, seed: 2, pitch: 210 }), rate, 2)],
     ['a voice at 150 Hz, close (no echo)', (rate) => mix(voice({ seconds: SECONDS, rate, seed: 3, pitch: 150 }), floor(rate, 3))],
     ['a voice at 130 Hz over a fan', (rate) => mix(voice({ seconds: SECONDS, rate, seed: 4, pitch: 130, level: -30 }), roomNoise(SECONDS, rate, -42, 4))],
+    ['a voice at 160 Hz over a 100 Hz hum (the hum is not a second voice)', (rate) => mix(
+      voice({ seconds: SECONDS, rate, seed: 5, pitch: 160, level: -30 }), hum(SECONDS, rate, 100, -40), floor(rate, 5))],
+    ['a faint voice (-60 dBFS) just above the hiss', (rate) => mix(voice({ seconds: SECONDS, rate, seed: 6, pitch: 125, level: -60 }), floor(rate, 6))],
   ],
   voices: [
     ['a man and a woman talking over each other', (rate) => room(
@@ -46,6 +52,8 @@ const CASES: Record<AmbientFinding, [string, (rate: number) => Float32Array][]> 
     ['music without drums', (rate) => mix(music({ seconds: SECONDS, rate, seed: 3, noDrums: true }), floor(rate, 10))],
     ['a TV show: speech over a music bed 6 dB lower', (rate) => mix(
       voice({ seconds: SECONDS, rate, seed: 61, pitch: 160, level: -24 }), music({ seconds: SECONDS, rate, seed: 61, level: -30 }), floor(rate, 11))],
+    ['another TV show, a woman speaking over music', (rate) => mix(
+      voice({ seconds: SECONDS, rate, seed: 62, pitch: 210, level: -24 }), music({ seconds: SECONDS, rate, seed: 62, level: -30 }), floor(rate, 12))],
   ],
 };
 
@@ -69,6 +77,28 @@ describe('the same at another level or rate', () => {
   });
   it.each(all.filter((c) => c.finding === 'voices' || c.finding === 'media'))('$name is still $finding at 44.1 kHz', ({ finding, make }) => {
     expect(analyseAmbient(make(44100), 44100).finding).toBe(finding);
+  });
+});
+
+describe('two voices close in pitch, one voice with a long echo', () => {
+  // Two men 7 semitones apart (100 and 150 Hz) share a register: only frames that two periods explain tell them
+  // apart, in some draws (2 to 6 in 10); the others read as one voice, which still warns the member.
+  it('two men talking over each other are heard: voice or voices, never quiet', () => {
+    for (const seed of [1, 2, 3]) {
+      const x = room(mix(voice({ seconds: SECONDS, rate: 16000, seed: 30 + seed, pitch: 100 }),
+        voice({ seconds: SECONDS, rate: 16000, seed: 40 + seed, pitch: 150 })), 16000, seed);
+      expect(['voice', 'voices']).toContain(analyseAmbient(x, 16000).finding);
+    }
+  });
+
+  it('one voice in a very echoing room (RT60 0.9 s, echo 6 dB over the direct sound) stays one voice', () => {
+    const found = [1, 2, 3, 4, 5, 6].map((seed) => {
+      const pitch = [100, 145, 210, 120, 175, 230][seed - 1] ?? 120;
+      const x = mix(reverberate(voice({ seconds: SECONDS, rate: 16000, seed: 50 + seed, pitch }), 16000, seed, 0.9, -6), floor(16000, seed));
+      return analyseAmbient(x, 16000).finding;
+    });
+    expect(found.filter((f) => f === 'voice').length).toBeGreaterThanOrEqual(5);
+    expect(found.filter((f) => f !== 'voice' && f !== 'voices')).toEqual([]);
   });
 });
 
@@ -141,9 +171,9 @@ describe.skipIf(!hasEspeak)('the ambient check on espeak-ng speech', () => {
     expect(analyseAmbient(samples.subarray(0, 6 * rate), rate).finding).toBe('voice');
   });
 
-  it('two different voices speaking at once are voices', () => {
-    const him = say(FIRST, 'en-us+m3', 40);
-    const her = say(SECOND, 'en-gb+f3', 70);
+  it('a man and a woman speaking at once are voices', () => {
+    const him = say(FIRST, 'en-us', 40);
+    const her = say(SECOND, 'en-us+f2', 70);
     const length = Math.min(him.samples.length, her.samples.length, 6 * him.rate);
     const both = mix(him.samples.subarray(0, length), her.samples.subarray(0, length));
     expect(analyseAmbient(both, him.rate).finding).toBe('voices');

@@ -4,7 +4,7 @@
 // one voice or two (two pitch groups apart, or frames that only two periods explain).
 
 import { quantile } from './dsp.js';
-import { FRAME_RATE, type Frame } from './frames.js';
+import { besidePeriod, FRAME_RATE, type Frame } from './frames.js';
 import { trackPitch } from './pitchTrack.js';
 
 /** Frames this far below the loudest (95th percentile) are not part of the sound being judged. */
@@ -18,6 +18,13 @@ const CANDIDATE_RESIDUAL = 0.25;
 /** A held tone stays within this many semitones for this many frames. */
 const HELD_SPREAD = 0.25;
 const HELD_FRAMES = Math.round(0.3 * FRAME_RATE);
+/** Pairs nearer than this ratio, or outside these pitches, sit at the edge of the pair search (frames.ts). */
+const PAIR_EDGE_RATIO = 1.38;
+const PAIR_EDGE_HZ = [72, 390] as const;
+/** A pitch group is a voice only with a quarter of a second of voiced frames (not a few stray octave errors). */
+const MIN_GROUP_FRAMES = Math.round(0.25 * FRAME_RATE);
+/** A pitch held this long in all is a hum or a drone, not a voice. */
+const DRONE_FRAMES = Math.round(1.5 * FRAME_RATE);
 
 export interface Features {
   /** Share of all frames that are voiced (periodic, with a pitch in the speech range). */
@@ -41,31 +48,34 @@ export interface Features {
 }
 
 /** Summarises frames (see Features). */
-export function describe(frames: readonly Frame[]): Features {
-  const loud = quantile(frames.map((f) => f.band), 0.95);
+export function describe(raw: readonly Frame[]): Features {
+  const loud = quantile(raw.map((f) => f.band), 0.95);
   const floor = Math.max(ABSOLUTE_FLOOR_DB, loud - ACTIVE_RANGE_DB);
-  const active = frames.map((f) => f.band > floor);
+  const active = raw.map((f) => f.band > floor);
+  const held = heldTones(raw, active);
+  const drone = (hz: number): boolean => held.drones.some((d) => Math.abs(semitones(hz) - d) < 0.5);
+  const hum = held.drones[0]; // the longest held
+  const frames = hum === undefined ? raw : raw.map((f) => withoutDrone(f, 100 * 2 ** (hum / 12)));
   const voiced = frames.map((f, i) => (active[i] ?? false) && f.pitch > 0 && f.single < VOICED);
   const voicedCount = count(voiced);
   const tracked = trackPitch(frames, voiced);
-  const pitches = Array.from(tracked.filter((hz) => hz > 0), (hz) => 12 * Math.log2(hz / 100));
-  const groups = pitchGroups(pitches);
-  const held = heldTones(frames, active);
+  const groups = pitchGroups(voicedRuns(tracked));
   return {
     voiced: voicedCount / Math.max(1, frames.length),
-    pauses: pauseShare(frames, floor),
-    syllabic: syllabicModulation(frames, floor),
-    beat: beatStrength(frames),
+    pauses: pauseShare(raw, floor),
+    syllabic: syllabicModulation(raw, floor),
+    beat: beatStrength(raw),
     held: held.share,
     heldPitches: held.pitches,
-    doubled: voicedCount > 0 ? doubledRuns(frames, active) / voicedCount : 0,
+    doubled: voicedCount > 0 ? doubledRuns(raw, active, drone) / voicedCount : 0,
     pitchGap: groups.gap,
     pitchMinority: groups.minority,
-    flatness: quantile(frames.filter((_, i) => active[i]).map((f) => f.flatness), 0.5) || 1,
+    flatness: quantile(raw.filter((_, i) => active[i]).map((f) => f.flatness), 0.5) || 1,
   };
 }
 
 const count = (flags: readonly boolean[]): number => flags.reduce((s, f) => s + (f ? 1 : 0), 0);
+const semitones = (hz: number): number => 12 * Math.log2(hz / 100);
 
 /** The speech-band level in dB, floored, so silence between syllables reads as the floor and not minus infinity. */
 function envelope(frames: readonly Frame[], floor: number): Float64Array {
@@ -151,71 +161,120 @@ function candidates(f: Frame): number[] {
   const found: number[] = [];
   if (f.pitch > 0 && f.single < CANDIDATE_RESIDUAL) found.push(f.pitch);
   if (twoSources(f)) found.push(...f.pair);
-  return found.map((hz) => 12 * Math.log2(hz / 100));
+  return found.map(semitones);
 }
 
 /**
  * Held tones: pitches that stay within a quarter semitone for 300 ms or more (gaps of up to two frames bridged),
  * as an instrument's notes do and a speaking voice's pitch does not. Returns the share of active frames some held
- * tone covers, and how many different held pitches there were (a hum has one; music changes notes).
+ * tone covers, how many different pitches were held (a hum has one; music changes notes), and the drones: pitches
+ * held 1.5 s or more in all, a hum or a pedal note, which are nobody speaking.
  */
-function heldTones(frames: readonly Frame[], active: readonly boolean[]): { share: number; pitches: number } {
+function heldTones(frames: readonly Frame[], active: readonly boolean[]): Held {
   const covered = new Uint8Array(frames.length);
-  const pitches: number[] = [];
+  const tones: { pitch: number; frames: number; until: number }[] = [];
   const perFrame = frames.map((f, i) => (active[i] ? candidates(f) : []));
   for (let i = 0; i < frames.length; i++) {
     for (const reference of perFrame[i] ?? []) {
-      if (pitches.some((p) => Math.abs(p - reference) < HELD_SPREAD) && covered[i]) continue;
+      const known = tones.find((t) => Math.abs(t.pitch - reference) < 1);
+      if (known && known.until >= i) continue; // inside a run already counted
       let last = i;
       for (let j = i + 1; j < frames.length && j - last <= 3; j++) {
         if ((perFrame[j] ?? []).some((c) => Math.abs(c - reference) <= HELD_SPREAD)) last = j;
       }
       if (last - i + 1 < HELD_FRAMES) continue;
       covered.fill(1, i, last + 1);
-      if (!pitches.some((p) => Math.abs(p - reference) < 1)) pitches.push(reference);
+      if (known) { known.frames += last - i + 1; known.until = last; } else tones.push({ pitch: reference, frames: last - i + 1, until: last });
     }
   }
   const activeCount = count(active);
-  return { share: activeCount > 0 ? covered.reduce((s, v) => s + v, 0) / activeCount : 0, pitches: pitches.length };
+  return {
+    share: activeCount > 0 ? covered.reduce((s, v) => s + v, 0) / activeCount : 0,
+    pitches: tones.length,
+    drones: tones.filter((t) => t.frames >= DRONE_FRAMES).sort((a, b) => b.frames - a.frames).map((t) => t.pitch),
+  };
+}
+
+interface Held {
+  share: number;
+  pitches: number;
+  /** Semitones re 100 Hz, the longest held first. */
+  drones: number[];
 }
 
 /**
- * Frames where two unrelated periods cancel at least half of what the best single period leaves (and a
- * noticeable amount), and the two pitches hold from the frame before to the frame after: two voices at once.
+ * A frame with a drone (a hum) cancelled: the period that, beside the drone's, best cancels the frame is its
+ * pitch, if that explains enough; else the frame is the drone's alone (or a voice too weak to tell), not voiced.
  */
-function doubledRuns(frames: readonly Frame[], active: readonly boolean[]): number {
+function withoutDrone(f: Frame, droneHz: number): Frame {
+  if (f.pitch <= 0) return f;
+  const beside = besidePeriod(f, droneHz);
+  if (beside.pitch > 0 && beside.residual <= 0.6 * beside.alone && beside.alone - beside.residual >= 0.05) {
+    return { ...f, pitch: beside.pitch, peaks: [[beside.pitch, 1 - beside.residual]], single: beside.residual };
+  }
+  return { ...f, pitch: 0, peaks: [], single: 1 };
+}
+
+/**
+ * Frames where two unrelated periods cancel at least 40 % of what the best single period leaves (and a noticeable
+ * amount), and the two pitches hold from the frame before to the frame after: two voices at once. Not when one is
+ * a drone (a voice over a hum is one voice), nor when the pair is an artefact of one voice and its echo: an octave
+ * apart (a comb at half the period), or at the edge of what was searched (pitch range, or 5 semitones apart).
+ */
+function doubledRuns(frames: readonly Frame[], active: readonly boolean[], drone: (hz: number) => boolean): number {
   const same = (a: Frame, b: Frame): boolean =>
     Math.abs(Math.log(a.pair[0] / b.pair[0])) < 0.03 && Math.abs(Math.log(a.pair[1] / b.pair[1])) < 0.03;
+  const distinct = ([low, high]: [number, number]): boolean =>
+    high / low >= PAIR_EDGE_RATIO && Math.abs(high / low / 2 - 1) >= 0.04 && low > PAIR_EDGE_HZ[0] && high < PAIR_EDGE_HZ[1] &&
+    !drone(low) && !drone(high);
   let doubled = 0;
   for (let i = 1; i + 1 < frames.length; i++) {
     const [before, here, after] = [frames[i - 1], frames[i], frames[i + 1]];
-    if (!active[i] || !twoSources(before) || !twoSources(here) || !twoSources(after)) continue;
+    if (!active[i] || !twoSources(before) || !twoSources(here) || !twoSources(after) || !distinct(here.pair)) continue;
     if (same(before, here) && same(here, after)) doubled++;
   }
   return doubled;
 }
 
 /**
- * Splits the voiced pitches (semitones) in two where the groups are best separated (Otsu's criterion): one voice
- * gives one group, a few semitones wide; two voices give two, apart. Returns the gap and the smaller group's share
- * when the split explains most of the spread, else zeros.
+ * Stretches of voiced frames (a syllable or a few), each with its median pitch in semitones and its length: a
+ * stray octave error inside a stretch does not move its median.
  */
-function pitchGroups(semitones: number[]): { gap: number; minority: number } {
-  const sorted = [...semitones].sort((a, b) => a - b);
-  const n = sorted.length;
-  if (n < 8) return { gap: 0, minority: 0 };
-  const prefix = new Float64Array(n + 1);
-  const prefixSq = new Float64Array(n + 1);
-  sorted.forEach((v, i) => { prefix[i + 1] = (prefix[i] ?? 0) + v; prefixSq[i + 1] = (prefixSq[i] ?? 0) + v * v; });
-  const total = prefix[n] ?? 0;
-  const variance = (prefixSq[n] ?? 0) / n - (total / n) ** 2;
+function voicedRuns(pitch: Float64Array): { semitones: number; frames: number }[] {
+  const runs: { semitones: number; frames: number }[] = [];
+  let start = 0;
+  while (start < pitch.length) {
+    if (!((pitch[start] ?? 0) > 0)) { start++; continue; }
+    let end = start;
+    while (end < pitch.length && (pitch[end] ?? 0) > 0) end++;
+    runs.push({ semitones: quantile(Array.from(pitch.subarray(start, end), semitones), 0.5), frames: end - start });
+    start = end;
+  }
+  return runs;
+}
+
+/**
+ * Splits the voiced stretches in two by their pitch where the groups are best separated (Otsu's criterion,
+ * weighted by length): one voice gives one group, a few semitones wide; two voices give two, apart. Returns the
+ * gap and the smaller group's share of the voiced frames when the split explains most of the spread and each
+ * group has a quarter of a second, else zeros.
+ */
+function pitchGroups(runs: { semitones: number; frames: number }[]): { gap: number; minority: number } {
+  const sorted = [...runs].sort((a, b) => a.semitones - b.semitones);
+  const total = sorted.reduce((s, r) => s + r.frames, 0);
+  const sum = sorted.reduce((s, r) => s + r.semitones * r.frames, 0);
+  const variance = sorted.reduce((s, r) => s + r.frames * r.semitones ** 2, 0) / total - (sum / total) ** 2;
   let best = { explained: 0, gap: 0, minority: 0 };
-  for (let k = 1; k < n; k++) {
-    const lowMean = (prefix[k] ?? 0) / k;
-    const highMean = (total - (prefix[k] ?? 0)) / (n - k);
-    const between = (k / n) * (1 - k / n) * (highMean - lowMean) ** 2;
-    const explained = variance > 0 ? between / variance : 0;
-    if (explained > best.explained) best = { explained, gap: highMean - lowMean, minority: Math.min(k, n - k) / n };
+  let lowFrames = 0;
+  let lowSum = 0;
+  for (const run of sorted.slice(0, -1)) {
+    lowFrames += run.frames;
+    lowSum += run.semitones * run.frames;
+    if (lowFrames < MIN_GROUP_FRAMES || total - lowFrames < MIN_GROUP_FRAMES) continue;
+    const gap = (sum - lowSum) / (total - lowFrames) - lowSum / lowFrames;
+    const share = lowFrames / total;
+    const explained = variance > 0 ? (share * (1 - share) * gap * gap) / variance : 0;
+    if (explained > best.explained) best = { explained, gap, minority: Math.min(share, 1 - share) };
   }
   return best.explained >= 0.75 ? { gap: best.gap, minority: best.minority } : { gap: 0, minority: 0 };
 }

@@ -15,8 +15,8 @@ const BIN_HZ = ANALYSIS_RATE / FFT_SIZE;
 /** Pitch range searched: 70-400 Hz, as lags in samples. */
 const MIN_LAG = Math.floor(ANALYSIS_RATE / 400);
 const MAX_LAG = Math.ceil(ANALYSIS_RATE / 70);
-/** Two periods closer than this ratio are one jittery voice, not two. */
-const MIN_PAIR_RATIO = 1.19;
+/** Two periods closer than this ratio (5 semitones) are one voice, jittery or gliding under its own echo, not two. */
+const MIN_PAIR_RATIO = 1.33;
 /** Praat's octave cost: among equal peaks, prefer the shorter period (avoids halving the pitch). */
 const OCTAVE_COST = 0.02;
 const MAX_PEAKS = 4;
@@ -38,6 +38,8 @@ export interface Frame {
   joint: number;
   /** The two pitches of that best pair, Hz (lower first). */
   pair: [number, number];
+  /** The normalized autocorrelation by lag (samples at 8 kHz), for cancelling a known source (see besidePeriod). */
+  rho: Float32Array;
 }
 
 /** Reusable buffers and the window, for one analysis. */
@@ -48,6 +50,7 @@ export class FrameAnalyser {
   private readonly re = new Float64Array(FFT_SIZE);
   private readonly im = new Float64Array(FFT_SIZE);
   private readonly rho = new Float64Array(2 * MAX_LAG + 2);
+  private readonly octaveCost = Float64Array.from({ length: MAX_LAG + 1 }, (_, lag) => OCTAVE_COST * Math.log2(Math.max(lag, MIN_LAG) / MIN_LAG));
 
   constructor() {
     // The window's own autocorrelation, to undo its taper on the signal's (Boersma 1993).
@@ -90,7 +93,7 @@ export class FrameAnalyser {
     const bandsDb = Array.from(bands, (b) => toDb(b * toMeanSquare)) as Frame['bands'];
     this.fft.transform(re, im); // the power spectrum's transform is the autocorrelation
     const zero = re[0] ?? 0;
-    if (zero <= 1e-18) return { band: bandDb, bands: bandsDb, flatness, pitch: 0, peaks: [], single: 1, joint: 1, pair: [0, 0] };
+    if (zero <= 1e-18) return { band: bandDb, bands: bandsDb, flatness, pitch: 0, peaks: [], single: 1, joint: 1, pair: [0, 0], rho: new Float32Array(0) };
     for (let lag = 0; lag < this.rho.length; lag++) {
       this.rho[lag] = (re[lag] ?? 0) / zero / (this.windowAc[lag] ?? 1);
     }
@@ -104,6 +107,7 @@ export class FrameAnalyser {
       single: 1 - value,
       joint: joint.residual,
       pair: [ANALYSIS_RATE / joint.long, ANALYSIS_RATE / joint.short],
+      rho: Float32Array.from(this.rho),
     };
   }
 
@@ -127,17 +131,52 @@ export class FrameAnalyser {
   /** The pair of periods (not near each other) that jointly cancel the frame best: the model's residual. */
   private bestPair(): { residual: number; short: number; long: number } {
     const rho = this.rho;
-    let best = Infinity;
-    let short = MIN_LAG;
-    let long = MAX_LAG;
+    let bestScore = Infinity;
+    let best = { residual: 1, short: MIN_LAG, long: MAX_LAG };
     for (let a = MIN_LAG; a <= MAX_LAG; a++) {
-      const ra = rho[a] ?? 0;
-      if (ra <= 0) continue;
+      if ((rho[a] ?? 0) <= 0) continue;
       for (let b = Math.ceil(a * MIN_PAIR_RATIO); b <= MAX_LAG; b++) {
-        const residual = (4 - 4 * ra - 4 * (rho[b] ?? 0) + 2 * (rho[a + b] ?? 0) + 2 * (rho[b - a] ?? 0)) / 4;
-        if (residual < best) { best = residual; short = a; long = b; }
+        const residual = jointResidual(rho, a, b);
+        // Twice a period cancels all that the period does: the octave cost keeps each pitch from halving.
+        const score = residual + (this.octaveCost[a] ?? 0) + (this.octaveCost[b] ?? 0);
+        if (score < bestScore) { bestScore = score; best = { residual, short: a, long: b }; }
       }
     }
-    return { residual: best, short, long };
+    return best;
   }
+}
+
+/**
+ * What two comb filters, delays a < b, leave of a frame, from its autocorrelation (white noise 1, two periodic
+ * sources 0): E[(x - x(t-a) - x(t-b) + x(t-a-b))^2] / 4 E[x^2].
+ */
+function jointResidual(rho: ArrayLike<number>, a: number, b: number): number {
+  return (4 - 4 * (rho[a] ?? 0) - 4 * (rho[b] ?? 0) + 2 * (rho[a + b] ?? 0) + 2 * (rho[b - a] ?? 0)) / 4;
+}
+
+/** Beside a known steady source, half the period is taken when it cancels nearly as well (within this). */
+const OCTAVE_SLACK = 0.05;
+
+/**
+ * With one period fixed (a hum's, at `hz`), the other period that best cancels what is left: that pitch, the
+ * residual of the two, and what the fixed period leaves alone. A comb at twice a voice's period cancels it as well
+ * as one at its period, so half the period wins when it does nearly as well.
+ */
+export function besidePeriod(frame: Frame, hz: number): { pitch: number; residual: number; alone: number } {
+  const { rho } = frame;
+  const a = Math.round(ANALYSIS_RATE / hz);
+  const alone = 1 - (rho[a] ?? 0);
+  const residual = (b: number): number =>
+    Math.max(a, b) < MIN_PAIR_RATIO * Math.min(a, b) ? Infinity : jointResidual(rho, Math.min(a, b), Math.max(a, b));
+  let best = 0;
+  let minimum = Infinity;
+  for (let b = MIN_LAG; b <= MAX_LAG; b++) {
+    const r = residual(b);
+    if (r < minimum) { minimum = r; best = b; }
+  }
+  if (best === 0) return { pitch: 0, residual: alone, alone };
+  for (let half = Math.round(best / 2); half >= MIN_LAG && residual(half) <= minimum + OCTAVE_SLACK; half = Math.round(half / 2)) {
+    best = half;
+  }
+  return { pitch: ANALYSIS_RATE / best, residual: residual(best), alone };
 }

@@ -92,6 +92,28 @@ export function roomNoise(
   return setLevel(x, dbfs);
 }
 
+/** A steady hum (a transformer, a fridge): a tone and four harmonics, at a level. */
+export function hum(seconds: number, rate: number, hz: number, dbfs: number): Float32Array {
+  const x = Float32Array.from({ length: Math.round(seconds * rate) }, (_, i) => {
+    let y = 0;
+    for (let h = 1; h <= 5; h++) y += Math.sin((2 * Math.PI * hz * h * i) / rate) / h;
+    return y;
+  });
+  return setLevel(x, dbfs);
+}
+
+/** Clicks (a clock ticking every `period` s; irregular, like typing, with `jitter` 0..1), on a faint hiss. */
+export function clicks(seconds: number, rate: number, period: number, jitter: number, seed: number): Float32Array {
+  const u = random(seed);
+  const x = hiss(seconds, rate, -66, seed);
+  for (let t = 0.1; t < seconds; t += period * (1 + jitter * (u() - 0.5))) {
+    const at = Math.round(t * rate);
+    const decay = 0.002 * rate;
+    for (let i = 0; i < 6 * decay && at + i < x.length; i++) x[at + i] = (x[at + i] ?? 0) + 0.3 * (u() - 0.5) * Math.exp(-i / decay);
+  }
+  return x;
+}
+
 /** A two-pole resonator (one formant), its coefficients updatable as the formant moves. */
 class Resonator {
   private y1 = 0;
