@@ -46,6 +46,7 @@ async function problems(page: Page, screen: string): Promise<string[]> {
  */
 async function tabTo(page: Page, wanted: string, text?: string, max = 120): Promise<void> {
   let last = '';
+  let stuck = 0;
   for (let i = 0; i < max; i++) {
     await page.keyboard.press('Tab');
     const now = await page.evaluate(({ wanted, text }) => {
@@ -57,7 +58,10 @@ async function tabTo(page: Page, wanted: string, text?: string, max = 120): Prom
       return { id, hit: el.matches(wanted) && (text === undefined || el.textContent?.trim() === text), ring };
     }, { wanted, text });
     expect(now.ring, `visible focus on ${now.id}`).toBe(true);
-    expect(now.id === last && now.id !== 'body', `focus stuck on ${now.id}`).toBe(false);
+    // A trap holds the focus Tab after Tab. One Tab that lands on the same element is not one: a roster push can
+    // re-render the panel under the key press (seen once on a loaded CI machine, on the invite select).
+    stuck = now.id === last && now.id !== 'body' ? stuck + 1 : 0;
+    expect(stuck, `focus stuck on ${now.id}`).toBeLessThan(3);
     last = now.id;
     if (now.hit) return;
   }

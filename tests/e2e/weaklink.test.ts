@@ -167,16 +167,21 @@ describe.skipIf(!!skip)('b: behind 300 kbit/s, normal mode', () => {
     const atCal = await remote(cal, 'Fay', 'video');
     const low = await bo.getByRole('button', { name: 'Low data video' }).getAttribute('aria-pressed');
     const layers = await sfuLayers(scene, 'Bo');
+    const calLayers = await sfuLayers(scene, 'Cal');
     console.info(`behind 300 kbit/s: Bo decoded ${frames} frames of Fay in 5 s at ${atBo?.frameWidth}x${atBo?.frameHeight} `
       + `(SFU layers ${layers}; ${await connectionLine(bo)}; low data: ${low}), frame difference ${JSON.stringify(diff)}; `
-      + `Cal on the open link: ${atCal?.frameWidth}x${atCal?.frameHeight} (SFU layers ${await sfuLayers(scene, 'Cal')})`);
+      + `Cal on the open link: ${atCal?.frameWidth}x${atCal?.frameHeight} (SFU layers ${calLayers})`);
 
     expect(m.switchedToAudioOnly, 'Bo receives video').toBe(false);
     // Fay's camera runs at 15 fps; at 300 kbit/s the SFU sends the small layer at its lowest temporal layer
     // (3.75 fps) or the next. At least 1 fps: video, not a still picture.
     expect(frames, 'Bo keeps decoding Fay').toBeGreaterThanOrEqual(5);
     expect(atBo!.frameWidth).toBeGreaterThan(0);
-    expect(atBo!.frameWidth, 'a lower layer behind 300 kbit/s').toBeLessThan(640);
+    // A lower layer than the open link's: a smaller picture, or (mediasoup's choice when the top picture is cheap
+    // enough, seen once: 640x480 at its lowest temporal layer) fewer frames a second.
+    const rank = (l: string) => l.split('/').reduce((n, x) => n * 10 + Number(x), 0);
+    expect(layers, 'Bo receives a layer').not.toBe('none');
+    expect(rank(layers), `a lower layer behind 300 kbit/s (Bo ${layers}, Cal ${calLayers})`).toBeLessThan(rank(calLayers));
     expect(diff, 'Bo draws Fay’s frame and his own camera').toBeDefined();
     expect(diff!.contrast, 'a picture, not a flat colour').toBeGreaterThan(5);
     expect(diff!.mad, 'Fay’s frame at Bo matches the fake camera').toBeLessThan(25);

@@ -2,6 +2,7 @@ import type { EventOf, PrivacyCheck } from '@hearth/shared';
 import type { SignalingClient } from '../connection/SignalingClient.js';
 import type { KeyManager } from '../e2ee/KeyManager.js';
 import { msg, type Message } from '../i18n/message.js';
+import { errorMessage } from './messages.js';
 
 /** What the space model needs of the room: our keys, our own microphone and camera, and who is who. */
 export interface SpacePorts {
@@ -30,11 +31,21 @@ export class SpaceModel {
     signaling.on('peer.space', (e) => ports.setApart(e.peerId, e.apart));
   }
 
-  /** "Not private right now": microphone and camera off here, and nothing passes either way at the server. */
+  /**
+   * "Not private right now": the server stops everything both ways first (the one step that protects the group and
+   * the member at once), then our microphone and camera go off here. The banner shows at once; a refusal undoes it
+   * and says why.
+   */
   async setNotPrivate(on: boolean): Promise<void> {
-    if (on) await this.ports.goQuiet();
-    await this.signaling.request('member.setPrivate', { private: !on });
+    const before = this.notPrivate;
     this.notPrivate = on;
+    try {
+      await this.signaling.request('member.setPrivate', { private: !on });
+    } catch (error) {
+      this.notPrivate = before;
+      return this.ports.say(errorMessage(error));
+    }
+    if (on) await this.ports.goQuiet();
     this.ports.say(msg(on ? 'space.notPrivate.on' : 'space.notPrivate.off'));
   }
 
