@@ -5,6 +5,7 @@
 #   npm run bench -> bash scripts/hearth.sh bench  performance tables (not tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/env.sh
 
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 npm_major=$(npm --version | cut -d. -f1)
