@@ -74,8 +74,8 @@ export class Circle {
     return botKey(this.secret, this.session.sessionId);
   }
 
-  static async open(server: TestServer, kind: SessionKind = 'clinical'): Promise<Circle> {
-    const session = await createSession(server, kind);
+  static async open(server: TestServer, kind: SessionKind = 'clinical', title?: string): Promise<Circle> {
+    const session = await createSession(server, kind, title);
     const secret = newSessionSecretBytes();
     const bot = await Bot.connect(server.url);
     const deviceId = newDeviceId();

@@ -13,6 +13,7 @@ import { registerSessionRoutes } from './sessionRoutes.js';
 import { registerClient } from './clientFiles.js';
 import { attachGateway, sameOriginOnly, type GatewayOptions } from '../signaling/gateway.js';
 import { loggerOptions } from './logger.js';
+import { HearthMetrics, metricsToken, registerMetrics } from './metrics.js';
 
 export interface HearthApp {
   fastify: FastifyInstance;
@@ -44,6 +45,9 @@ export interface BuildOptions {
 export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}): Promise<HearthApp> {
   // Member ids, certificates and revocations are checked with libsodium (shared/src/crypto/membership.ts).
   await sodiumReady();
+  // Operator metrics only when a token is configured: otherwise /metrics does not exist (404). Read first: a bad
+  // token file stops the start before any worker runs.
+  const token = metricsToken(config);
   const fastify = Fastify({
     logger: loggerOptions(config, opts.logStream),
     // No per-request log lines: URLs carry group ids.
@@ -72,7 +76,12 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     pingInterval: 5_000,
     pingTimeout: 8_000,
   });
-  attachGateway(io, { sessions, tokens, log: fastify.log, rateLimit: opts.rateLimit, decorateOutbox: opts.decorateOutbox });
+  const metrics = token ? new HearthMetrics(sessions) : undefined;
+  if (metrics && token) registerMetrics(fastify, metrics, token);
+  attachGateway(io, {
+    sessions, tokens, log: fastify.log, rateLimit: opts.rateLimit, decorateOutbox: opts.decorateOutbox,
+    onRequestError: metrics && ((code) => metrics.requestError(code)),
+  });
   registerSessionRoutes(fastify, {
     adminKey, sessions, tokens, maxPeers: config.sessions.maxPeers, inviteTtlMinutes: config.sessions.inviteTtlMinutes,
   });

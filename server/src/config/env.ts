@@ -12,6 +12,8 @@ export const ENV_VARS = {
   HEARTH_LOG_LEVEL: 'fatal | error | warn | info | debug | silent',
   HEARTH_CLIENT_DIR: 'directory of the built client to serve',
   HEARTH_ADMIN_KEY: 'facilitator credential for creating sessions (32+ printable characters; default: random per start)',
+  HEARTH_METRICS_TOKEN: 'bearer token for GET /metrics (32+ printable characters; default: no /metrics)',
+  HEARTH_METRICS_TOKEN_FILE: 'a file holding the /metrics token (trimmed), instead of HEARTH_METRICS_TOKEN',
   HEARTH_URL: 'the CLI only: the running server to create sessions on (default http://localhost:8080)',
 } as const;
 
@@ -41,5 +43,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigOverr
   if (v('HEARTH_LOG_LEVEL')) o.logLevel = v('HEARTH_LOG_LEVEL') as ConfigOverrides['logLevel'];
   if (v('HEARTH_CLIENT_DIR') !== undefined) o.clientDir = v('HEARTH_CLIENT_DIR');
   if (v('HEARTH_ADMIN_KEY')) o.adminKey = v('HEARTH_ADMIN_KEY');
+  if (v('HEARTH_METRICS_TOKEN')) o.metrics = { token: v('HEARTH_METRICS_TOKEN') };
+  if (v('HEARTH_METRICS_TOKEN_FILE')) o.metrics = { ...o.metrics, tokenFile: v('HEARTH_METRICS_TOKEN_FILE') };
   return o;
 }

@@ -62,6 +62,18 @@ export const ConfigSchema = Type.Object(
      * Empty = a random one made at each start and printed to the operator's terminal (never logged).
      */
     adminKey: Type.String({ maxLength: 256, pattern: '^$|^[\\x21-\\x7e]{32,256}$' }),
+    /**
+     * Operator metrics (`GET /metrics`, Prometheus text, `Authorization: Bearer <token>`). Unset, or neither key
+     * set = no /metrics at all. `token` (32+ printable characters) or `tokenFile` (a file holding one; trimmed).
+     * The token is never logged.
+     */
+    metrics: Type.Optional(Type.Object(
+      {
+        token: Type.Optional(Type.String({ maxLength: 256, pattern: '^[\\x21-\\x7e]{32,256}$' })),
+        tokenFile: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+      },
+      { additionalProperties: false },
+    )),
     /** Built client to serve; empty = do not serve a client (tests of the signaling alone). */
     clientDir: Type.String(),
     logLevel: Type.Union([

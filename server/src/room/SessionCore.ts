@@ -84,6 +84,18 @@ export abstract class SessionCore {
     return this.state.members.length;
   }
 
+  /** How many members wait, hold a seat in the circle, or are away (operator metrics: counts, nothing else). */
+  standingCounts(): { waiting: number; seated: number; away: number } {
+    const counts = { waiting: 0, seated: 0, away: 0 };
+    for (const m of this.state.members) counts[m.standing.kind === 'admitted' ? 'seated' : m.standing.kind]++;
+    return counts;
+  }
+
+  /** Ids of the members holding a seat (in the circle or away): whose media the room may hold. */
+  seatHolderIds(): string[] {
+    return this.state.members.filter((m) => m.standing.kind !== 'waiting').map((m) => m.id);
+  }
+
   /** The session's one queue: every command, media callback, timer and registry-initiated end goes through it. */
   run<T>(task: () => Promise<T> | T): Promise<T> {
     this.lastActivity = Date.now();

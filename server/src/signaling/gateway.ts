@@ -34,6 +34,8 @@ export interface GatewayOptions {
    * read when called (undefined until it has joined).
    */
   decorateOutbox?: (outbox: PeerOutbox, who: () => string | undefined) => PeerOutbox;
+  /** Told the code of every request answered with an error (operator metrics: the code only). */
+  onRequestError?: (code: ErrorCode) => void;
 }
 
 /** Refuses cross-site WebSocket hijacking: a browser page from another origin may not open a socket. */
@@ -84,7 +86,10 @@ function serve(socket: HearthSocket, opts: GatewayOptions): void {
   for (const name of CLIENT_REQUEST_NAMES) {
     socket.on(name, ((payload: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return; // handled by onAny above
-      void dispatch(ctx, limiter, name, payload).then((result) => (ack as (r: Ack<unknown>) => void)(result));
+      void dispatch(ctx, limiter, name, payload).then((result) => {
+        if (!result.ok) opts.onRequestError?.(result.code);
+        (ack as (r: Ack<unknown>) => void)(result);
+      });
     }) as never);
   }
   socket.on('disconnect', (reason) => {
