@@ -1,6 +1,6 @@
 import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
-import type { MediaKind, MediaSource, PreparedMedia, ProducerInfo, ResponseOf } from '@hearth/shared';
+import type { IceServer, MediaKind, MediaSource, PreparedMedia, ProducerInfo, ResponseOf } from '@hearth/shared';
 import type { SignalingClient } from '../connection/SignalingClient.js';
 import type { KeyManager } from '../e2ee/KeyManager.js';
 
@@ -48,6 +48,8 @@ export class MediaSession {
   private readonly device = new Device();
   private sendTransport: types.Transport | undefined;
   private recvTransport: types.Transport | undefined;
+  /** TURN servers with credentials the server minted for us (none: the SFU is reached directly). */
+  private iceServers: RTCIceServer[] = [];
   private readonly producers = new Map<MediaSource, types.Producer>();
   private readonly consumers = new Map<string, types.Consumer>();
   /** Low data: our camera sends its smallest layer only. */
@@ -271,6 +273,17 @@ export class MediaSession {
     }
   }
 
+  /**
+   * The TURN servers of the latest room snapshot (fresh credentials on entering and after every resume): used by
+   * transports made from now on, and given to the ones we have (for their next ICE restart).
+   */
+  useIceServers(servers: readonly IceServer[] | undefined): void {
+    this.iceServers = (servers ?? []).map((s) => ({ urls: [...s.urls], username: s.username, credential: s.credential }));
+    for (const t of [this.sendTransport, this.recvTransport]) {
+      if (t && !t.closed) void t.updateIceServers({ iceServers: this.iceServers }).catch(() => undefined);
+    }
+  }
+
   /** The transports the server made at admission (see PreparedMedia): no round trip to start. */
   adopt(prepared: PreparedMedia): void {
     this.sendTransport = this.makeTransport('send', prepared.send);
@@ -283,7 +296,7 @@ export class MediaSession {
   }
 
   private makeTransport(direction: 'send' | 'recv', params: PreparedMedia['send']): types.Transport {
-    const options = params as unknown as types.TransportOptions;
+    const options = { ...(params as unknown as types.TransportOptions), iceServers: this.iceServers };
     const transport =
       direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
     // A failed transport (the network changed, or a long cut) gets new ICE credentials; while our signaling link is

@@ -215,6 +215,7 @@ export class RoomModel {
     if (!req || !media || this.phase === 'joined') return;
     try {
       this.resume = room.resume;
+      media.useIceServers(room.iceServers);
       void this.keys?.enter(room);
       // Set before adding the snapshot's peers: their producers are consumed once media has started.
       // The server learns our video mode before anything is consumed.
@@ -312,6 +313,7 @@ export class RoomModel {
   /** Back in our seat: bring the circle up to date (who came, went or changed tracks meanwhile), then the media. */
   private async resumed(room: RoomSnapshot): Promise<void> {
     this.resume = room.resume;
+    this.media?.useIceServers(room.iceServers);
     void this.keys?.resumed(room);
     this.tracks.sync(room.peers);
     await this.media?.recover();

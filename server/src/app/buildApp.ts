@@ -14,6 +14,7 @@ import { registerClient } from './clientFiles.js';
 import { attachGateway, sameOriginOnly, type GatewayOptions } from '../signaling/gateway.js';
 import { loggerOptions } from './logger.js';
 import { HearthMetrics, metricsToken, registerMetrics } from './metrics.js';
+import { mintTurnCredentials, turnSettings } from '../auth/turnCredentials.js';
 
 export interface HearthApp {
   fastify: FastifyInstance;
@@ -48,6 +49,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   // Operator metrics only when a token is configured: otherwise /metrics does not exist (404). Read first: a bad
   // token file stops the start before any worker runs.
   const token = metricsToken(config);
+  const turn = turnSettings(config);
   const fastify = Fastify({
     logger: loggerOptions(config, opts.logStream),
     // No per-request log lines: URLs carry group ids.
@@ -64,6 +66,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     maxWaiting: config.sessions.maxWaiting ?? config.sessions.maxPeers,
     idleMs: config.sessions.idleMinutes * 60_000,
     reconnectGraceMs: (config.sessions.reconnectGraceSeconds ?? 60) * 1000,
+    ...(turn ? { iceServers: () => [mintTurnCredentials(turn)] } : {}),
   });
   workers.onWorkerDied((slot) => sessions.endSessionsOnWorker(slot.index));
 

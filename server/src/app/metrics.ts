@@ -1,32 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config/schema.js';
-import { ConfigError } from '../config/loadConfig.js';
+import { secretOf } from '../config/secrets.js';
 import type { Session } from '../room/Session.js';
 import type { SessionRegistry } from '../room/SessionRegistry.js';
 
 // Operator metrics. Counts only: no label ever carries a session id, title, name, member id or address. The one
 // label with values from outside this file is an error code (a fixed set, shared/src/protocol).
 
-const TOKEN_PATTERN = /^[\x21-\x7e]{32,256}$/;
-
 /** The /metrics token in force: the configured one, or the trimmed contents of `tokenFile`; none = no /metrics. */
 export function metricsToken(config: Readonly<Config>): string | undefined {
-  const m = config.metrics;
-  if (m?.token && m.tokenFile) throw new ConfigError('metrics: set token or tokenFile, not both');
-  if (m?.token) return m.token;
-  if (!m?.tokenFile) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(m.tokenFile, 'utf8').trim();
-  } catch (err) {
-    throw new ConfigError(`metrics.tokenFile: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  // The message never quotes the file's contents.
-  if (!TOKEN_PATTERN.test(text)) throw new ConfigError('metrics.tokenFile: must hold 32-256 printable characters');
-  return text;
+  return secretOf('metrics.token', { value: config.metrics?.token, file: config.metrics?.tokenFile });
 }
 
 /** Whether an Authorization header carries this bearer token. Constant time: both sides are hashed to 32 bytes. */

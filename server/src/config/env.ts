@@ -14,6 +14,9 @@ export const ENV_VARS = {
   HEARTH_ADMIN_KEY: 'facilitator credential for creating sessions (32+ printable characters; default: random per start)',
   HEARTH_METRICS_TOKEN: 'bearer token for GET /metrics (32+ printable characters; default: no /metrics)',
   HEARTH_METRICS_TOKEN_FILE: 'a file holding the /metrics token (trimmed), instead of HEARTH_METRICS_TOKEN',
+  HEARTH_TURN_URLS: 'comma-separated turn:/turns: URIs of your TURN server (default: no TURN)',
+  HEARTH_TURN_SECRET: 'the secret shared with the TURN server (coturn static-auth-secret; 32+ printable characters)',
+  HEARTH_TURN_SECRET_FILE: 'a file holding the TURN secret (trimmed), instead of HEARTH_TURN_SECRET',
   HEARTH_URL: 'the CLI only: the running server to create sessions on (default http://localhost:8080)',
 } as const;
 
@@ -45,5 +48,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigOverr
   if (v('HEARTH_ADMIN_KEY')) o.adminKey = v('HEARTH_ADMIN_KEY');
   if (v('HEARTH_METRICS_TOKEN')) o.metrics = { token: v('HEARTH_METRICS_TOKEN') };
   if (v('HEARTH_METRICS_TOKEN_FILE')) o.metrics = { ...o.metrics, tokenFile: v('HEARTH_METRICS_TOKEN_FILE') };
+  if (v('HEARTH_TURN_URLS')) {
+    o.turn = {
+      urls: v('HEARTH_TURN_URLS')!.split(',').map((s) => s.trim()),
+      ...(v('HEARTH_TURN_SECRET') ? { secret: v('HEARTH_TURN_SECRET') } : {}),
+      ...(v('HEARTH_TURN_SECRET_FILE') ? { secretFile: v('HEARTH_TURN_SECRET_FILE') } : {}),
+    };
+  }
   return o;
 }

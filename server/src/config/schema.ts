@@ -74,6 +74,22 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     )),
+    /**
+     * TURN for members behind restrictive networks (coturn, `use-auth-secret`): Hearth mints short-lived credentials
+     * from the secret it shares with the TURN server (the TURN REST convention) and hands them to each member with
+     * the room; no long-lived password ever reaches a browser. `urls`: `turn:` / `turns:` URIs (UDP, and TLS on 443
+     * for networks that allow nothing else). `secret` or `secretFile` (32+ printable characters). Unset = no TURN.
+     */
+    turn: Type.Optional(Type.Object(
+      {
+        urls: Type.Array(Type.String({ pattern: '^turns?:[^\\s]{1,250}$' }), { minItems: 1, maxItems: 8 }),
+        secret: Type.Optional(Type.String({ maxLength: 256, pattern: '^[\\x21-\\x7e]{32,256}$' })),
+        secretFile: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+        /** How long a minted credential is valid; unset = 4 hours (a session and then some: coturn checks it again on every refresh). */
+        ttlSeconds: Type.Optional(Type.Integer({ minimum: 300, maximum: 86_400 })),
+      },
+      { additionalProperties: false },
+    )),
     /** Built client to serve; empty = do not serve a client (tests of the signaling alone). */
     clientDir: Type.String(),
     logLevel: Type.Union([

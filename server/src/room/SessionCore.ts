@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   ErrorCode, HearthError, findMember, initialMembership, isModerator, membershipReducer, type MembershipEffect, type MembershipEvent,
-  type MembershipState, type PeerInfo, type PreparedMedia, type RoomSnapshot, type Roster, type SessionKind, type Standing,
+  type IceServer, type MembershipState, type PeerInfo, type PreparedMedia, type RoomSnapshot, type Roster, type SessionKind, type Standing,
 } from '@hearth/shared';
 import { AuditLog } from './AuditLog.js';
 import { E2eeRelay } from './E2eeRelay.js';
@@ -20,6 +20,8 @@ export interface SessionLimits {
   maxWaiting: number;
   /** How long a member whose link dropped keeps their seat (the `away` standing); unset = 60 s. */
   reconnectGraceMs?: number;
+  /** TURN credentials minted for one member, now (unset: no TURN server configured). */
+  iceServers?: () => IceServer[];
 }
 
 export interface SessionInfo {
@@ -56,6 +58,7 @@ export abstract class SessionCore {
   /** Wake-ups the machine asked for (the end of an away member's grace); cleared when the session ends. */
   private readonly timers = new Set<NodeJS.Timeout>();
   protected readonly graceMs: number;
+  private readonly iceServers: (() => IceServer[]) | undefined;
   private speakers: 'all' | readonly string[] = 'all';
   private rosterQueued = false;
 
@@ -65,6 +68,7 @@ export abstract class SessionCore {
     this.kind = info.kind;
     this.state = initialMembership<Link>(info.kind, limits);
     this.graceMs = limits.reconnectGraceMs ?? 60_000;
+    this.iceServers = limits.iceServers;
     this.signed = new SignedMembership(info.id, info.signingKey);
     this.room = new Room(media);
     this.room.onChange = () => this.pushRoster();
@@ -117,6 +121,7 @@ export abstract class SessionCore {
     return {
       ...joined, keyEpoch: this.keys.keyEpoch, revocations: this.signed.revocations(),
       resume: { token: m.link.resumeToken, graceMs: this.graceMs },
+      ...(this.iceServers ? { iceServers: this.iceServers() } : {}),
     };
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorCode, type SessionKind } from '@hearth/shared';
+import { ErrorCode, type IceServer, type SessionKind } from '@hearth/shared';
 import type { RoomMediaFactory } from './ports.js';
 import { Session } from './Session.js';
 
@@ -11,6 +11,8 @@ export interface RegistryOptions {
   idleMs: number;
   /** How long a dropped member's seat is kept (the `away` standing). */
   reconnectGraceMs: number;
+  /** TURN credentials for one member (unset: no TURN). */
+  iceServers?: () => IceServer[];
 }
 
 /** Every live session, in memory only. A restart ends them all. */
@@ -34,7 +36,8 @@ export class SessionRegistry {
       consumerClosed: (peerId, consumerId) => void session?.run(() => session?.room.notifyConsumerClosed(peerId, consumerId)),
       producerScore: (peerId, score) => void session?.run(() => session?.room.updateQuality(peerId, score)),
     });
-    const limits = { maxPeers: this.opts.maxPeers, maxWaiting: this.opts.maxWaiting, reconnectGraceMs: this.opts.reconnectGraceMs };
+    const { maxPeers, maxWaiting, reconnectGraceMs, iceServers } = this.opts;
+    const limits = { maxPeers, maxWaiting, reconnectGraceMs, ...(iceServers ? { iceServers } : {}) };
     session = new Session({ id, title, kind, signingKey }, media, limits);
     session.onEnded = () => this.sessions.delete(id);
     this.sessions.set(id, session);

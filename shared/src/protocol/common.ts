@@ -168,6 +168,17 @@ export const PreparedMedia = Type.Object({
 }, { additionalProperties: false });
 export type PreparedMedia = Static<typeof PreparedMedia>;
 
+/**
+ * A TURN server with short-lived credentials minted for this member (TURN REST convention; server/src/auth/
+ * turnCredentials.ts): the browser relays through it when no direct path reaches the SFU.
+ */
+export const IceServer = Type.Object({
+  urls: Type.Array(Type.String({ pattern: '^turns?:', maxLength: 256 }), { minItems: 1, maxItems: 8 }),
+  username: Type.String({ minLength: 1, maxLength: 128 }),
+  credential: Type.String({ minLength: 1, maxLength: 128 }),
+}, { additionalProperties: false });
+export type IceServer = Static<typeof IceServer>;
+
 /** 128 random bits, base64url: proves a new connection is the member whose link dropped. */
 export const ResumeToken = B64(22, 22);
 
@@ -187,6 +198,8 @@ export const RoomSnapshot = Type.Object({
    */
   resume: Type.Optional(Type.Object({ token: ResumeToken, graceMs: Type.Integer({ minimum: 0 }) })),
   prepared: Type.Optional(PreparedMedia),
+  /** TURN servers with credentials minted for this member now (absent: the server has no TURN configured). */
+  iceServers: Type.Optional(Type.Array(IceServer, { maxItems: 4 })),
 });
 export type RoomSnapshot = Static<typeof RoomSnapshot>;
 

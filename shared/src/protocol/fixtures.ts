@@ -185,6 +185,10 @@ export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
     { routerRtpCapabilities: {}, peers: [], self, keyEpoch: 0, revocations: [{ peerId: 'r1', publicKey: 'A'.repeat(43), revocation: 'S'.repeat(86) }] },
     { routerRtpCapabilities: {}, peers: [{ ...peer, away: true }], self, keyEpoch: 2, revocations: [], resume: { token: 'R'.repeat(22), graceMs: 60000 } },
     {
+      routerRtpCapabilities: {}, peers: [], self, keyEpoch: 0, revocations: [],
+      iceServers: [{ urls: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:443?transport=tcp'], username: '1795490000:AbCdEfGhIjKl', credential: 'q3Zb0vJ1f2x8mYk5Lw9cTnR4sUo=' }],
+    },
+    {
       routerRtpCapabilities: {}, peers: [peer], self, keyEpoch: 1, revocations: [],
       prepared: {
         send: { id: 't1', iceParameters: {}, iceCandidates: [], dtlsParameters: {} },
