@@ -181,7 +181,10 @@ export class RoomModel {
       ...(this.media?.recvRtpCapabilities ? { rtpCapabilities: this.media.recvRtpCapabilities as never } : {}),
       ...(this.pending?.check ? { check: this.pending.check } : {}),
     });
-    void this.pending?.checkDone?.then((c) => this.spaces.updateCheck(c)).catch(() => undefined);
+    // The final word follows only if the listening had not ended when they pressed Join.
+    if (this.pending?.check?.ambient === 'listening') {
+      void this.pending.checkDone?.then((c) => this.spaces.updateCheck(c)).catch(() => undefined);
+    }
     if (res.selfId !== keys.selfId) throw new Error('The server gave this device an id it cannot have: not joining.');
     this.role = res.role;
     this.selfId = res.selfId;

@@ -41,9 +41,9 @@ export class Room {
 
   /** Out of the circle; the others learn it, with the facilitator's signed revocation of its key if there is one. */
   leave(peerId: string, revocation?: string): void {
-    const side = this.seated.get(peerId)?.where.side;
-    if (side) void this.closeSide(peerId).catch(() => undefined); // the other one is back in the circle
+    const partner = this.sidePartner(peerId);
     if (!this.seated.delete(peerId)) return;
+    if (partner) void this.closeSide(partner).catch(() => undefined); // the other one is back in the circle
     this.media.removePeer(peerId);
     this.media.setAlwaysHeard(this.moderators());
     this.broadcast(peerId, 'peer.left', revocation ? { peerId, revocation } : { peerId });
