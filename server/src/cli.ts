@@ -7,7 +7,8 @@ const USAGE = `usage: hearth session create --title TITLE [--peer-led] [--url ht
 
 Creates a session on a running Hearth server and prints its two links: one for the facilitator (or the
 secretary of a peer-led group) and one to send to members. The key is the server's facilitator key
-(HEARTH_ADMIN_KEY, or the one the server printed at start). The secret after '#' in each link is made here
+(HEARTH_ADMIN_KEY, or a file holding it named by
+HEARTH_ADMIN_KEY_FILE, or the one the server showed at start). The secret after '#' in each link is made here
 and never sent to the server, and so is the session signing key: only its public half is sent (the server checks
 membership certificates with it); its seed goes into the facilitator's link only.`;
 

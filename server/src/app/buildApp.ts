@@ -15,6 +15,7 @@ import { attachGateway, sameOriginOnly, type GatewayOptions } from '../signaling
 import { loggerOptions } from './logger.js';
 import { HearthMetrics, metricsToken, registerMetrics } from './metrics.js';
 import { mintTurnCredentials, turnSettings } from '../auth/turnCredentials.js';
+import { secretOf } from '../config/secrets.js';
 
 export interface HearthApp {
   fastify: FastifyInstance;
@@ -25,6 +26,8 @@ export interface HearthApp {
   config: Readonly<Config>;
   /** The facilitator credential in force (the configured one, or the one made for this run). */
   adminKey: string;
+  /** Whether the operator gave the key (config, environment, file) or it was made for this run. */
+  adminKeyMadeHere: boolean;
 }
 
 export interface BuildOptions {
@@ -50,6 +53,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   // token file stops the start before any worker runs.
   const token = metricsToken(config);
   const turn = turnSettings(config);
+  const givenKey = secretOf('adminKey', { value: config.adminKey || undefined, file: config.adminKeyFile });
   const fastify = Fastify({
     logger: loggerOptions(config, opts.logStream),
     // No per-request log lines: URLs carry group ids.
@@ -57,7 +61,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   });
   const workers = opts.media ? WorkerPool.idle(config, fastify.log) : await WorkerPool.start(config, fastify.log);
   const tokens = await TokenService.create();
-  const adminKey = config.adminKey || randomBytes(24).toString('base64url');
+  const adminKey = givenKey ?? randomBytes(24).toString('base64url');
   const makeMedia: RoomMediaFactory = opts.media ?? (async (events) => MediaRoom.create(workers.pick(), config, events));
   const decorate = opts.decorateMedia;
   const createMedia: RoomMediaFactory = decorate ? async (events) => decorate(await makeMedia(events)) : makeMedia;
@@ -97,5 +101,5 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     await new Promise<void>((resolve) => io.close(() => resolve()));
     workers.close();
   });
-  return { fastify, io, sessions, tokens, workers, config, adminKey };
+  return { fastify, io, sessions, tokens, workers, config, adminKey, adminKeyMadeHere: givenKey === undefined };
 }

@@ -1,5 +1,7 @@
 import type { ConfigOverrides } from './schema.js';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from './loadConfig.js';
+import { secretOf } from './secrets.js';
 
 /** The only place that reads process.env. Every variable is optional. */
 export const ENV_VARS = {
@@ -12,6 +14,8 @@ export const ENV_VARS = {
   HEARTH_LOG_LEVEL: 'fatal | error | warn | info | debug | silent',
   HEARTH_CLIENT_DIR: 'directory of the built client to serve',
   HEARTH_ADMIN_KEY: 'facilitator credential for creating sessions (32+ printable characters; default: random per start)',
+  HEARTH_ADMIN_KEY_FILE: 'a file holding the facilitator credential (trimmed), instead of HEARTH_ADMIN_KEY',
+  HEARTH_CONFIG: 'a JSON file with any part of the configuration schema (environment variables override it)',
   HEARTH_METRICS_TOKEN: 'bearer token for GET /metrics (32+ printable characters; default: no /metrics)',
   HEARTH_METRICS_TOKEN_FILE: 'a file holding the /metrics token (trimmed), instead of HEARTH_METRICS_TOKEN',
   HEARTH_TURN_URLS: 'comma-separated turn:/turns: URIs of your TURN server (default: no TURN)',
@@ -22,7 +26,27 @@ export const ENV_VARS = {
 
 /** What the command-line tool takes from the environment (the server's facilitator key, and where it runs). */
 export function cliDefaults(env: NodeJS.ProcessEnv = process.env): { url: string; adminKey: string | undefined } {
-  return { url: env.HEARTH_URL || 'http://localhost:8080', adminKey: env.HEARTH_ADMIN_KEY || undefined };
+  const fromFile = env.HEARTH_ADMIN_KEY_FILE ? secretOf('HEARTH_ADMIN_KEY_FILE', { file: env.HEARTH_ADMIN_KEY_FILE }) : undefined;
+  return { url: env.HEARTH_URL || 'http://localhost:8080', adminKey: env.HEARTH_ADMIN_KEY || fromFile };
+}
+
+/** The configuration file named by HEARTH_CONFIG (JSON, any part of the schema), or no layer. */
+export function configFromFile(env: NodeJS.ProcessEnv = process.env): ConfigOverrides {
+  const file = env.HEARTH_CONFIG;
+  if (!file) return {};
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`HEARTH_CONFIG: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as ConfigOverrides;
+  } catch (err) {
+    throw new ConfigError(`HEARTH_CONFIG: ${file} is not a JSON object (${(err as Error).message})`);
+  }
 }
 
 function int(name: string, raw: string): number {
@@ -46,6 +70,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigOverr
   if (v('HEARTH_LOG_LEVEL')) o.logLevel = v('HEARTH_LOG_LEVEL') as ConfigOverrides['logLevel'];
   if (v('HEARTH_CLIENT_DIR') !== undefined) o.clientDir = v('HEARTH_CLIENT_DIR');
   if (v('HEARTH_ADMIN_KEY')) o.adminKey = v('HEARTH_ADMIN_KEY');
+  if (v('HEARTH_ADMIN_KEY_FILE')) o.adminKeyFile = v('HEARTH_ADMIN_KEY_FILE');
   if (v('HEARTH_METRICS_TOKEN')) o.metrics = { token: v('HEARTH_METRICS_TOKEN') };
   if (v('HEARTH_METRICS_TOKEN_FILE')) o.metrics = { ...o.metrics, tokenFile: v('HEARTH_METRICS_TOKEN_FILE') };
   if (v('HEARTH_TURN_URLS')) {

@@ -59,9 +59,15 @@ export const ConfigSchema = Type.Object(
     ),
     /**
      * The facilitator credential: whoever holds it may create sessions (the /host page, the CLI).
-     * Empty = a random one made at each start and printed to the operator's terminal (never logged).
+     * Empty (and no `adminKeyFile`) = a random one made at each start: shown only on an interactive terminal, never
+     * written to a log stream (see main.ts).
      */
     adminKey: Type.String({ maxLength: 256, pattern: '^$|^[\\x21-\\x7e]{32,256}$' }),
+    /**
+     * A file holding the facilitator credential instead (trimmed): a systemd credential (`%d/admin-key`), a compose
+     * secret (`/run/secrets/…`), or a file only the service user can read. Set this or `adminKey`, not both.
+     */
+    adminKeyFile: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     /**
      * Operator metrics (`GET /metrics`, Prometheus text, `Authorization: Bearer <token>`). Unset, or neither key
      * set = no /metrics at all. `token` (32+ printable characters) or `tokenFile` (a file holding one; trimmed).
