@@ -8,8 +8,9 @@ BUILD="build-essential pkg-config ninja-build meson flatbuffers-compiler libssl-
 libusrsctp-dev libabsl-dev libflatbuffers-dev liburing-dev $RUNTIME"
 # Browser tests: Chromium; weak-link tests and the benchmark (tests/support/netns.ts): namespaces, tbf, nftables
 # loss, iptables NFQUEUE + a small C delay program built with gcc; espeak-ng speaks the fake microphone's file;
-# coturn is the TURN server the relay-only browser test starts on loopback (the test starts it, not systemd).
-TEST="chromium iproute2 nftables iptables libnetfilter-queue-dev gcc libc6-dev espeak-ng coturn"
+# coturn is the TURN server the relay-only browser test starts on loopback (the test starts it, not systemd);
+# caddy is the TLS reverse proxy the https browser test starts with infra/caddy/Caddyfile.
+TEST="chromium iproute2 nftables iptables libnetfilter-queue-dev gcc libc6-dev espeak-ng coturn caddy"
 pkgs() { case "$1" in build) echo "$BUILD";; runtime) echo "$RUNTIME";; test) echo "$TEST";; *) echo "unknown set $1" >&2; exit 2;; esac; }
 
 if [ "$1" = list ]; then pkgs "$2"; exit 0; fi
