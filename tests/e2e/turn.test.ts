@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +16,7 @@ import { eventually, startServer, type TestServer } from '../support/server.js';
 
 const CLIENT_DIR = fileURLToPath(new URL('../../client/dist', import.meta.url));
 const TURNSERVER = '/usr/bin/turnserver';
+const COTURN_CONF = fileURLToPath(new URL('../../infra/coturn/turnserver.conf', import.meta.url));
 const SECRET = 'coturn-static-auth-secret-for-this-test-0001';
 let server: TestServer;
 let browser: Browser;
@@ -21,6 +24,19 @@ let coturn: ChildProcess | undefined;
 let port = 0;
 
 /** A free UDP-and-TCP port number on loopback (asked of the kernel over TCP; coturn listens on both). */
+/** One STUN binding request (RFC 5389 header, no attributes) to 127.0.0.1:port: true when anything answers in 300 ms. */
+function stunAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket('udp4');
+    const request = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]), randomBytes(12)]);
+    const done = (answered: boolean) => { clearTimeout(timer); sock.close(); resolve(answered); };
+    const timer = setTimeout(() => done(false), 300);
+    sock.once('message', () => done(true));
+    sock.once('error', () => done(false));
+    sock.send(request, port, '127.0.0.1');
+  });
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -59,15 +75,15 @@ const selectedTypes = (page: Page) => page.evaluate(async () => {
 describe.skipIf(!fs.existsSync(TURNSERVER))('through coturn, relay only', () => {
   beforeAll(async () => {
     port = await freePort();
+    // The configuration the self-hosting guide installs (infra/coturn/turnserver.conf), with what it leaves to the
+    // operator given here for loopback: addresses, ports, the secret, the realm; no TLS certificate in the test.
     coturn = spawn(TURNSERVER, [
-      '-n', '--listening-ip=127.0.0.1', `--listening-port=${port}`, '--relay-ip=127.0.0.1', '--min-port=49200', '--max-port=49400',
-      '--use-auth-secret', `--static-auth-secret=${SECRET}`, '--realm=hearth.test', '--fingerprint',
-      '--allow-loopback-peers', '--no-tls', '--no-dtls', '--no-cli', '--log-file=stdout', '--simple-log',
+      '-c', COTURN_CONF, '--listening-ip=127.0.0.1', `--listening-port=${port}`, '--relay-ip=127.0.0.1',
+      '--min-port=49200', '--max-port=49400', `--static-auth-secret=${SECRET}`, '--realm=hearth.test',
+      '--allow-loopback-peers', '--no-tls', '--no-dtls', '--log-file=stdout', '--simple-log',
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let log = '';
-    coturn.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-    // coturn prints its thread count once its listeners and relay threads are up.
-    await eventually(() => log.includes('Total General servers'), 10_000, 'coturn listening');
+    // The installed configuration keeps coturn's log off (it names clients' addresses): ready is when it answers STUN.
+    await eventually(() => stunAnswers(port), 10_000, 'coturn answering STUN');
     server = await startServer({ clientDir: CLIENT_DIR, turn: { urls: [`turn:127.0.0.1:${port}?transport=udp`], secret: SECRET } });
     browser = await launchChromium();
   });
