@@ -10,7 +10,7 @@ libusrsctp-dev libabsl-dev libflatbuffers-dev liburing-dev $RUNTIME"
 # loss, iptables NFQUEUE + a small C delay program built with gcc; espeak-ng speaks the fake microphone's file;
 # coturn is the TURN server the relay-only browser test starts on loopback (the test starts it, not systemd);
 # caddy is the TLS reverse proxy the https browser test starts with infra/caddy/Caddyfile.
-TEST="chromium iproute2 nftables iptables libnetfilter-queue-dev gcc libc6-dev espeak-ng coturn caddy"
+TEST="chromium iproute2 nftables iptables libnetfilter-queue-dev gcc libc6-dev espeak-ng coturn systemd caddy"
 pkgs() { case "$1" in build) echo "$BUILD";; runtime) echo "$RUNTIME";; test) echo "$TEST";; *) echo "unknown set $1" >&2; exit 2;; esac; }
 
 if [ "$1" = list ]; then pkgs "$2"; exit 0; fi
