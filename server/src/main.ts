@@ -2,6 +2,7 @@ import { loadConfig } from './config/loadConfig.js';
 import { configFromEnv, configFromFile } from './config/env.js';
 import { buildApp } from './app/buildApp.js';
 import { startBanner, writeMadeKey } from './app/banner.js';
+import { releaseBanner, releaseOf } from './app/release.js';
 
 // Embedded defaults, then the file HEARTH_CONFIG names (if any), then the environment.
 const config = loadConfig(configFromFile(), configFromEnv());
@@ -13,6 +14,8 @@ app.fastify.log.info({ rtcPorts: app.workers.rtcPorts() }, 'media ports (UDP and
 const interactive = process.stdout.isTTY === true;
 const keyFile = app.adminKeyMadeHere && !interactive ? writeMadeKey(app.adminKey) : undefined;
 process.stdout.write(startBanner({ port: Number(port), adminKey: app.adminKey, madeHere: app.adminKeyMadeHere, interactive, keyFile }));
+const release = releaseOf(app.fastify);
+if (release) process.stdout.write(releaseBanner(release));
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import { registerRelease } from './release.js';
 
 /**
  * Serves the built client (client/dist); every session link (/s/<id>) and the host page get the single-page app.
@@ -18,6 +19,8 @@ export function registerClient(fastify: FastifyInstance, clientDir: string): voi
     fastify.log.warn('client build not found; run the build before starting');
     return;
   }
+  // The release served: its digest is logged, and any file that disagrees with release.json is warned of.
+  registerRelease(fastify, clientDir);
   void fastify.register(fastifyStatic, {
     root: clientDir,
     // An array: with preCompressed, @fastify/static looks up the index file only from a list.
