@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defaultConfig, loadConfig } from './loadConfig.js';
-import { configFromEnv } from './env.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { cliDefaults, configFromEnv, configFromFile } from './env.js';
 
 describe('loadConfig', () => {
   it('the embedded default is valid, frozen and needs no file or env', () => {
@@ -61,5 +64,30 @@ describe('configFromEnv', () => {
 
   it('an invalid value from env fails validation', () => {
     expect(() => loadConfig(configFromEnv({ HEARTH_LOG_LEVEL: 'chatty' }))).toThrow(ConfigError);
+  });
+});
+
+describe('configFromFile (HEARTH_CONFIG)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hearth-config-'));
+  const file = (name: string, text: string) => { const f = path.join(dir, name); writeFileSync(f, text); return f; };
+
+  it('no variable, no layer; a JSON file is a layer the environment then overrides', () => {
+    expect(configFromFile({})).toEqual({});
+    const f = file('ok.json', JSON.stringify({ sessions: { maxPeers: 8 }, http: { port: 9000 } }));
+    const c = loadConfig(configFromFile({ HEARTH_CONFIG: f }), configFromEnv({ PORT: '9100' }));
+    expect(c.sessions.maxPeers).toBe(8);
+    expect(c.http.port).toBe(9100);
+  });
+
+  it('a missing file, bad JSON, or something else than an object is a ConfigError naming HEARTH_CONFIG', () => {
+    expect(() => configFromFile({ HEARTH_CONFIG: path.join(dir, 'none.json') })).toThrow(/HEARTH_CONFIG: cannot read .*ENOENT/);
+    expect(() => configFromFile({ HEARTH_CONFIG: file('bad.json', '{ "http": ') })).toThrow(ConfigError);
+    expect(() => configFromFile({ HEARTH_CONFIG: file('list.json', '[1]') })).toThrow(/not a JSON object/);
+  });
+
+  it('HEARTH_ADMIN_KEY_FILE becomes adminKeyFile; the CLI reads the key from it', () => {
+    const f = file('admin-key', `${'k'.repeat(40)}\n`);
+    expect(loadConfig(configFromEnv({ HEARTH_ADMIN_KEY_FILE: f })).adminKeyFile).toBe(f);
+    expect(cliDefaults({ HEARTH_ADMIN_KEY_FILE: f }).adminKey).toBe('k'.repeat(40));
   });
 });
