@@ -42,7 +42,7 @@ describe('every example configuration in infra/ validates against the config sch
   it('compose: the hearth service, its environment interpolated from env.example, and its hearth.json together', () => {
     const env = compose().services.hearth!.environment!;
     const config = loadConfig(json('compose/hearth.json'), configFromEnv(env));
-    expect(config.turn?.urls).toEqual(['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:5349?transport=tcp']);
+    expect(config.turn?.urls).toEqual(['turn:meet.example.org:3478?transport=udp', 'turns:meet.example.org:5349?transport=tcp']);
     expect(config.rtc.announcedAddress).toBe(composeVars.HEARTH_PUBLIC_IP);
     expect(config.adminKeyFile).toBe('/run/secrets/admin_key');
   });
@@ -103,7 +103,7 @@ describe('infra/compose/compose.yaml', () => {
     expect(json('compose/hearth.json').mediasoup!.numWorkers).toBe(1); // one worker: one media port
     const turnCommand = c.services.coturn!.command!.join(' ');
     expect(turnCommand).toContain('--tls-listening-port=443');
-    expect(c.services.hearth!.environment!.HEARTH_TURN_URLS).toContain('turns:turn.example.org:443?transport=tcp');
+    expect(c.services.hearth!.environment!.HEARTH_TURN_URLS).toContain('turns:meet.example.org:443?transport=tcp');
     expect(turnCommand).toContain('--static-auth-secret="$(cat /run/secrets/turn_secret)"');
     expect(c.services.caddy!.volumes).toContain('../caddy/Caddyfile:/etc/caddy/Caddyfile:ro');
   });
