@@ -15,6 +15,7 @@ import { attachGateway, sameOriginOnly, type GatewayOptions } from '../signaling
 import { loggerOptions } from './logger.js';
 import { HearthMetrics, metricsToken, registerMetrics } from './metrics.js';
 import { mintTurnCredentials, turnSettings } from '../auth/turnCredentials.js';
+import { localLocator, registerWhereRoute, SINGLE_NODE_SOCKET_PATH, startDirectory } from '../cluster/locate.js';
 import { secretOf } from '../config/secrets.js';
 
 export interface HearthApp {
@@ -59,6 +60,8 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     // No per-request log lines: URLs carry group ids.
     logController: new LogController({ disableRequestLogging: true }),
   });
+  // Scale-out only (docs/scale-out.md): the shared directory, before any worker runs (an unusable Redis stops the start).
+  const directory = config.cluster ? await startDirectory(config.cluster, fastify.log) : undefined;
   const workers = opts.media ? WorkerPool.idle(config, fastify.log) : await WorkerPool.start(config, fastify.log);
   const tokens = await TokenService.create();
   const adminKey = givenKey ?? randomBytes(24).toString('base64url');
@@ -71,6 +74,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     idleMs: config.sessions.idleMinutes * 60_000,
     reconnectGraceMs: (config.sessions.reconnectGraceSeconds ?? 60) * 1000,
     ...(turn ? { iceServers: () => [mintTurnCredentials(turn)] } : {}),
+    ...(directory ? { directory } : {}),
   });
   workers.onWorkerDied((slot) => sessions.endSessionsOnWorker(slot.index));
 
@@ -78,6 +82,8 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     allowRequest: sameOriginOnly,
     serveClient: false,
+    // In a cluster the proxy routes /n/<nodeId>/ to this node: it only ever answers for its own sessions.
+    path: directory?.socketPath ?? SINGLE_NODE_SOCKET_PATH,
     // A dead link is noticed within about 13 s (a ping every 5 s, 8 s to answer), on both sides: the member is
     // then `away` here and reconnecting there. Slow links still answer a ping in 8 s.
     pingInterval: 5_000,
@@ -93,12 +99,15 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     adminKey, sessions, tokens, maxPeers: config.sessions.maxPeers, inviteTtlMinutes: config.sessions.inviteTtlMinutes,
   });
 
+  registerWhereRoute(fastify, directory ?? localLocator(sessions));
+
   fastify.get('/healthz', async () => ({ ok: true, workers: workers.workers().length }));
   registerClient(fastify, config.clientDir);
 
   fastify.addHook('onClose', async () => {
     sessions.closeAll();
     await new Promise<void>((resolve) => io.close(() => resolve()));
+    await directory?.stop();
     workers.close();
   });
   return { fastify, io, sessions, tokens, workers, config, adminKey, adminKeyMadeHere: givenKey === undefined };

@@ -21,6 +21,9 @@ export const ENV_VARS = {
   HEARTH_TURN_URLS: 'comma-separated turn:/turns: URIs of your TURN server (default: no TURN)',
   HEARTH_TURN_SECRET: 'the secret shared with the TURN server (coturn static-auth-secret; 32+ printable characters)',
   HEARTH_TURN_SECRET_FILE: 'a file holding the TURN secret (trimmed), instead of HEARTH_TURN_SECRET',
+  HEARTH_REDIS_URL: 'scale-out: redis:// URL of the shared directory (with HEARTH_NODE_ID; default: one node, no Redis)',
+  HEARTH_NODE_ID: 'scale-out: this node\'s id (a-z, 0-9, -; at most 32), as the proxy routes /n/<id>/',
+  HEARTH_NODE_LIVENESS_SECONDS: 'scale-out: how long this node counts as alive without a refresh (default 10)',
   HEARTH_URL: 'the CLI only: the running server to create sessions on (default http://localhost:8080)',
 } as const;
 
@@ -78,6 +81,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigOverr
       urls: v('HEARTH_TURN_URLS')!.split(',').map((s) => s.trim()),
       ...(v('HEARTH_TURN_SECRET') ? { secret: v('HEARTH_TURN_SECRET') } : {}),
       ...(v('HEARTH_TURN_SECRET_FILE') ? { secretFile: v('HEARTH_TURN_SECRET_FILE') } : {}),
+    };
+  }
+  if (v('HEARTH_REDIS_URL') || v('HEARTH_NODE_ID')) {
+    const liveness = v('HEARTH_NODE_LIVENESS_SECONDS');
+    o.cluster = {
+      redisUrl: v('HEARTH_REDIS_URL') ?? '', nodeId: v('HEARTH_NODE_ID') ?? '',
+      ...(liveness ? { livenessSeconds: int('HEARTH_NODE_LIVENESS_SECONDS', liveness) } : {}),
     };
   }
   return o;

@@ -96,6 +96,19 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     )),
+    /**
+     * Scale-out (docs/scale-out.md): several nodes share a Redis directory of which node holds which session; each
+     * serves socket.io at /n/<nodeId>/socket.io and the proxy routes that path to it. Unset = one node, no Redis.
+     * `livenessSeconds`: how long the node's liveness key lives (refreshed at a third of it); unset = 10.
+     */
+    cluster: Type.Optional(Type.Object(
+      {
+        redisUrl: Type.String({ minLength: 1, maxLength: 1024, pattern: '^rediss?://' }),
+        nodeId: Type.String({ pattern: '^[a-z0-9-]{1,32}$' }),
+        livenessSeconds: Type.Optional(Type.Integer({ minimum: 2, maximum: 300 })),
+      },
+      { additionalProperties: false },
+    )),
     /** Built client to serve; empty = do not serve a client (tests of the signaling alone). */
     clientDir: Type.String(),
     logLevel: Type.Union([

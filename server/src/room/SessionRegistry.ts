@@ -13,6 +13,11 @@ export interface RegistryOptions {
   reconnectGraceMs: number;
   /** TURN credentials for one member (unset: no TURN). */
   iceServers?: () => IceServer[];
+  /**
+   * Told of each session made (awaited: a failure fails the creation) and each session over (scale-out: the
+   * cluster directory). Unset on a single node.
+   */
+  directory?: { add(id: string): Promise<void>; remove(id: string): Promise<void> };
 }
 
 /** Every live session, in memory only. A restart ends them all. */
@@ -39,8 +44,15 @@ export class SessionRegistry {
     const { maxPeers, maxWaiting, reconnectGraceMs, iceServers } = this.opts;
     const limits = { maxPeers, maxWaiting, reconnectGraceMs, ...(iceServers ? { iceServers } : {}) };
     session = new Session({ id, title, kind, signingKey }, media, limits);
-    session.onEnded = () => this.sessions.delete(id);
+    session.onEnded = () => {
+      this.sessions.delete(id);
+      void this.opts.directory?.remove(id).catch(() => undefined);
+    };
     this.sessions.set(id, session);
+    await this.opts.directory?.add(id).catch(async (err: unknown) => {
+      await this.end(session!, ErrorCode.SESSION_LOST);
+      throw err;
+    });
     return session;
   }
 
