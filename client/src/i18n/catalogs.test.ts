@@ -3,12 +3,14 @@ import { en } from './en.js';
 import { es } from './es.js';
 import { enWayIn } from './en.wayin.js';
 import { esWayIn } from './es.wayin.js';
+import { enVerify } from './en.verify.js';
+import { esVerify } from './es.verify.js';
 
 // The type check makes sure every English key has a Spanish one; this, that they say the same things: the same
 // placeholders, nothing empty, nothing left in English by mistake.
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-const pairs: [string, Record<string, string>, Record<string, string>][] = [['en/es', en, es], ['en.wayin/es.wayin', enWayIn, esWayIn]];
+const pairs: [string, Record<string, string>, Record<string, string>][] = [['en/es', en, es], ['en.wayin/es.wayin', enWayIn, esWayIn], ['en.verify/es.verify', enVerify, esVerify]];
 
 describe.each(pairs)('%s', (_, source, spanish) => {
   it('has the same keys in both languages', () => {

@@ -2,6 +2,8 @@ import { en } from './en.js';
 import { es } from './es.js';
 import { enWayIn } from './en.wayin.js';
 import { esWayIn } from './es.wayin.js';
+import { enVerify } from './en.verify.js';
+import { esVerify } from './es.verify.js';
 import type { Message } from './message.js';
 
 /**
@@ -10,11 +12,11 @@ import type { Message } from './message.js';
  * first one we have, until the member picks another (kept for this tab only: nothing about the session outlives
  * it, see quick exit).
  */
-const EN = { ...en, ...enWayIn } as const;
+const EN = { ...en, ...enWayIn, ...enVerify } as const;
 export type MessageKey = keyof typeof EN;
 export const LOCALES = { en: 'English', es: 'Español' } as const;
 export type Locale = keyof typeof LOCALES;
-const CATALOGS: Record<Locale, Record<MessageKey, string>> = { en: EN, es: { ...es, ...esWayIn } };
+const CATALOGS: Record<Locale, Record<MessageKey, string>> = { en: EN, es: { ...es, ...esWayIn, ...esVerify } };
 const STORE = 'hearth.locale';
 
 function initial(): Locale {
