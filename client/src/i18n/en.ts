@@ -62,6 +62,7 @@ export const en = {
   'room.askedToUnmute': 'The facilitator invites you to unmute when you are ready.',
   'room.cameraStopped': 'The facilitator turned your camera off.',
   'room.connectionLost': 'The connection was lost.',
+  'room.serverStopped': 'This session ended because the server it ran on stopped. Your facilitator can start a new one and send you a new link.',
   'room.reconnectingShort': 'Reconnecting… your place is kept.',
   'room.reconnected': 'Reconnected.',
 

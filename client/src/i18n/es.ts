@@ -63,6 +63,7 @@ export const es: Record<keyof typeof en, string> = {
   'room.askedToUnmute': 'Quien facilita te invita a activar tu micrófono cuando te sientas listo o lista.',
   'room.cameraStopped': 'Quien facilita apagó tu cámara.',
   'room.connectionLost': 'Se perdió la conexión.',
+  'room.serverStopped': 'Esta sesión terminó porque se detuvo el servidor en el que funcionaba. Quien facilita puede iniciar una nueva y enviarte un enlace nuevo.',
   'room.reconnectingShort': 'Reconectando… tu lugar está guardado.',
   'room.reconnected': 'Conexión recuperada.',
 

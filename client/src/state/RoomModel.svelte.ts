@@ -3,6 +3,7 @@ import {
   type RoomSnapshot,
 } from '@hearth/shared';
 import { SignalingClient, type ConnectionState } from '../connection/SignalingClient.js';
+import { locatedSocket, watchForLoss } from '../connection/locate.js';
 import { MediaSession } from '../media/MediaSession.js';
 import { KeyManager, canEncrypt } from '../e2ee/KeyManager.js';
 import { QualityMonitor, type Adaptation } from '../media/QualityMonitor.js';
@@ -94,12 +95,15 @@ export class RoomModel {
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private quality: QualityMonitor | undefined;
   private preparing: Promise<{ keys: KeyManager; media: MediaSession }> | undefined;
+  /** While reconnecting: stops asking whether the session ended with its server. */
+  private stopWatch: (() => void) | undefined;
 
   constructor(
     private readonly sessionId: string,
     private readonly link: LinkFragment,
   ) {
-    this.signaling = new SignalingClient((state, reason) => this.onConnection(state, reason));
+    // The socket opens where the session lives (one server, or its node in a cluster).
+    this.signaling = new SignalingClient((state, reason) => this.onConnection(state, reason), '/', () => locatedSocket(sessionId));
     this.turns = new TurnModel(this.signaling, () => this.selfId, (text) => this.announce(text));
     this.spaces = new SpaceModel(this.signaling, {
       keys: () => this.keys, goQuiet: () => this.local.goQuiet(), nameOf: this.nameOf,
@@ -293,11 +297,14 @@ export class RoomModel {
     this.announce(t('room.reconnectingShort'));
     const graceMs = this.phase === 'joined' ? (this.resume?.graceMs ?? 0) : 60_000;
     this.graceTimer = setTimeout(() => this.close(ErrorCode.RESUME_EXPIRED), graceMs);
+    // In a cluster, the server the session ran on may have stopped: then no reconnect can succeed; say so.
+    this.stopWatch = watchForLoss(this.sessionId, () => this.close(ErrorCode.SESSION_LOST, undefined, msg('room.serverStopped')));
   }
 
   /** A new socket: take the seat back (or knock again, from the waiting room), then carry on where we were. */
   private async regainLink(): Promise<void> {
     clearTimeout(this.graceTimer);
+    this.stopWatch?.();
     try {
       if (this.phase === 'joined' && this.resume) {
         const res = await this.signaling.request('session.resume', { sessionId: this.sessionId, resumeToken: this.resume.token });
@@ -338,6 +345,7 @@ export class RoomModel {
   private teardown(): void {
     globalThis.removeEventListener?.('pagehide', this.onPageHide);
     clearTimeout(this.graceTimer);
+    this.stopWatch?.();
     this.quality?.stop();
     this.connection = 'online';
     this.media?.close();
@@ -356,6 +364,11 @@ export class RoomModel {
   /** The other members, as the room view shows them. */
   get peers(): PeerView[] {
     return this.tracks.peers;
+  }
+
+  /** Why the session closed for us, by message key (the view marks the closed screen with it). */
+  get closedReason(): string | undefined {
+    return this.closedWhy?.key;
   }
 
   /** Why the session closed for us, in the current language. */
