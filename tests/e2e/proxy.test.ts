@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import { fileURLToPath } from 'node:url';
@@ -5,7 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admitFromPanel, CHROMIUM, CHROMIUM_ARGS, fillPrejoin, frameDifference, inbound, launchChromium, openPage } from '../support/browser.js';
 import { eventually, startServer, type TestServer } from '../support/server.js';
-import { CADDY, makeLocalCertificate, OPENSSL, startCaddy, type LocalCertificate, type RunningCaddy } from '../support/tlsProxy.js';
+import { CADDY, CADDYFILE, makeLocalCertificate, OPENSSL, startCaddy, type LocalCertificate, type RunningCaddy } from '../support/tlsProxy.js';
 
 // The reverse proxy as the self-hosting guide configures it (issue 12): Debian's Caddy with infra/caddy/Caddyfile
 // and a certificate from files, made here for localhost by a throwaway CA. A Chromium that trusts exactly that
@@ -43,6 +44,36 @@ async function createOnHostPage(browser: Browser, origin: string, adminKey: stri
 }
 
 const ready = fs.existsSync(CADDY) && fs.existsSync(OPENSSL);
+
+/** Caddy's own reading of the guide's Caddyfile under an environment (its JSON, or its error). */
+function adapt(env: Record<string, string>): { ok: boolean; json: string; error: string } {
+  const r = spawnSync(CADDY, ['adapt', '--config', CADDYFILE, '--adapter', 'caddyfile'], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, encoding: 'utf8', timeout: 30_000,
+  });
+  return { ok: r.status === 0, json: r.stdout, error: r.stderr };
+}
+
+describe.skipIf(!fs.existsSync(CADDY))('the guide\'s Caddyfile as Caddy reads it', () => {
+  it('by default: automatic HTTPS for the domain, to hearth:8080, HSTS, no admin endpoint, no access or error log', () => {
+    const r = adapt({ HEARTH_DOMAIN: 'groups.example.org' });
+    expect(r.ok, r.error).toBe(true);
+    const config = JSON.parse(r.json) as { admin?: { disabled?: boolean }; logging?: unknown; apps: { http: { servers: Record<string, unknown> }; tls?: unknown } };
+    expect(config.admin?.disabled).toBe(true);
+    expect(config.apps.tls).toBeUndefined(); // no certificate files: Caddy's automatic HTTPS manages it
+    const servers = JSON.stringify(config.apps.http.servers);
+    expect(servers).toContain('"host":["groups.example.org"]');
+    expect(servers).toContain('"dial":"hearth:8080"');
+    expect(servers).toContain('"Strict-Transport-Security":["max-age=31536000"]');
+    expect(servers).not.toMatch(/"logs"|automatic_https/); // no access log; automatic HTTPS not switched off
+    expect(JSON.stringify(config.logging)).toContain('"exclude":["http.log.error"]');
+  });
+
+  it('refuses to start without a domain, with an unknown TLS mode, or with files but no paths', () => {
+    expect(adapt({}).ok).toBe(false);
+    expect(adapt({ HEARTH_DOMAIN: 'groups.example.org', HEARTH_TLS: 'none' }).ok).toBe(false);
+    expect(adapt({ HEARTH_DOMAIN: 'groups.example.org', HEARTH_TLS: 'files' }).ok).toBe(false);
+  });
+});
 
 describe.skipIf(!ready)('through Caddy with a locally made certificate', () => {
   beforeAll(async () => {
