@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readReleaseManifest } from '@hearth/shared/release';
 import { releaseOf } from '../../server/src/app/release.js';
+import { seriousViolations } from '../support/axe.js';
 import { fillPrejoin, launchChromium, openPage } from '../support/browser.js';
 import { CLIENT_DIST, measureBundle } from '../support/bundle.js';
 import { sessionLinks } from '../support/links.js';
@@ -39,7 +40,7 @@ interface Verdict {
 }
 
 /** Opens the view from the link at the foot of the page, waits for its verdict, reads it, and closes it. */
-async function verify(page: Page): Promise<Verdict> {
+async function verify(page: Page, whileOpen?: () => Promise<void>): Promise<Verdict> {
   await page.getByRole('button', { name: 'Verify this page' }).click();
   const dialog = page.locator('dialog.verify');
   await dialog.and(page.locator(':not([data-verify="checking"])')).waitFor({ timeout: 15_000 });
@@ -48,6 +49,7 @@ async function verify(page: Page): Promise<Verdict> {
     digest: d.getAttribute('data-digest'),
     files: [...d.querySelectorAll('li[data-url]')].map((li) => ({ url: li.getAttribute('data-url')!, state: li.getAttribute('data-state')! })),
   }));
+  await whileOpen?.();
   await dialog.getByRole('button', { name: 'Close' }).click();
   await dialog.waitFor({ state: 'detached' });
   return verdict;
@@ -61,7 +63,16 @@ describe('verify this page', () => {
     expect(digest).toBe(readReleaseManifest(JSON.parse(fs.readFileSync(path.join(CLIENT_DIST, 'release.json'), 'utf8')))!.digest);
 
     const home = await openPage(browser, `${server.url}/`);
-    const atHome = await verify(home);
+    const atHome = await verify(home, async () => {
+      // The open dialog passes axe-core too (serious, critical).
+      expect(await seriousViolations(home)).toEqual([]);
+    });
+    // Closed, focus is back on the link that opened it; Escape closes it as well.
+    expect(await home.evaluate(() => document.activeElement?.textContent)).toBe('Verify this page');
+    await home.keyboard.press('Enter');
+    await home.locator('dialog.verify[data-verify="match"]').waitFor();
+    await home.keyboard.press('Escape');
+    await home.locator('dialog.verify').waitFor({ state: 'detached' });
     expect(atHome).toMatchObject({ state: 'match', digest });
     expect(atHome.files.map((f) => f.url)).toEqual(expect.arrayContaining(['/', `/${entryScript()}`]));
     expect(atHome.files.some((f) => f.url.endsWith('.css'))).toBe(true);
