@@ -32,6 +32,7 @@ describe.skipIf(!hasRedis())('cluster directory (Redis)', () => {
   beforeAll(async () => {
     redis = await startRedis();
     raw = createClient({ url: redis.url });
+    raw.on('error', () => undefined); // while the test stops Redis on purpose
     await raw.connect();
   });
   afterAll(async () => {
@@ -82,7 +83,7 @@ describe.skipIf(!hasRedis())('cluster directory (Redis)', () => {
   it('a live node keeps its liveness key and its sessions\' entries refreshed: routable past the TTL', async () => {
     const a = await node('node-a', 2);
     const s = await createSession(a);
-    await raw.expire(`hearth:session:${s.sessionId}`, 5); // its node refreshes its entries with its liveness
+    await raw.del(`hearth:session:${s.sessionId}`); // as after a Redis restart: its node writes its entries again
     await sleep(3_000);
     expect(await raw.ttl('hearth:node:node-a')).toBeGreaterThan(0);
     expect(await raw.ttl(`hearth:session:${s.sessionId}`)).toBeGreaterThan(ENTRY_TTL_S - 10);
@@ -102,6 +103,17 @@ describe.skipIf(!hasRedis())('cluster directory (Redis)', () => {
     expect(await raw.exists(['hearth:node:node-a', `hearth:session:${s2.sessionId}`])).toBe(0);
     expect(await where(b, s2.sessionId)).toMatchObject({ status: 404, body: { code: 'SESSION_NOT_FOUND' } });
     expect(await raw.exists('hearth:node:node-b')).toBe(1);
+  });
+
+  it('while Redis is away, where answers 503 at once (the page asks again); when it is back, the node refills it', async () => {
+    const a = await node('node-a', 2);
+    const s = await createSession(a);
+    await redis.stop();
+    const started = Date.now();
+    expect(await where(a, s.sessionId)).toEqual({ status: 503, body: { ok: false, code: 'INTERNAL' } });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    redis = await startRedis(redis.port);
+    await eventually(async () => (await where(a, s.sessionId)).status === 200, 8_000, 'the directory refilled');
   });
 
   it('an unusable Redis at start is a clear ConfigError (no retry loop), and the URL\'s password is not in it', async () => {

@@ -24,9 +24,9 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** redis-server on loopback on a free port, in memory only (no RDB, no AOF), gone when stopped. */
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+/** redis-server on loopback on a free port (or this one), in memory only (no RDB, no AOF), gone when stopped. */
+export async function startRedis(onPort?: number): Promise<TestRedis> {
+  const port = onPort ?? (await freePort());
   const proc: ChildProcess = spawn(REDIS_SERVER, [
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes',
   ], { stdio: ['ignore', 'pipe', 'pipe'] });

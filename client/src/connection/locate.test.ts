@@ -12,8 +12,10 @@ describe('where the session lives', () => {
     expect(await locateSession('s1', answer(404, { ok: false, code: 'SESSION_NOT_FOUND' }))).toEqual({ kind: 'gone', code: 'SESSION_NOT_FOUND' });
     // A path we would not follow (elsewhere, or not a socket path), a server error, no network: unknown.
     expect(await locateSession('s1', answer(200, { ok: true, socketPath: 'https://elsewhere.example/socket.io' }))).toEqual({ kind: 'unknown' });
-    expect(await locateSession('s1', answer(502, {}))).toEqual({ kind: 'unknown' });
-    expect(await locateSession('s1', (async () => { throw new TypeError('offline'); }) as unknown as typeof fetch)).toEqual({ kind: 'unknown' });
+    expect(await locateSession('s1', answer(502, {}))).toEqual({ kind: 'unknown', transient: true });
+    expect(await locateSession('s1', (async () => { throw new TypeError('offline'); }) as unknown as typeof fetch)).toEqual({ kind: 'unknown', transient: true });
+    const html = (async () => new Response('<!doctype html>', { status: 200 })) as unknown as typeof fetch;
+    expect(await locateSession('s1', html)).toEqual({ kind: 'unknown' });
   });
 });
 
@@ -51,6 +53,25 @@ describe('a socket opened where the session lives', () => {
     expect(opened).toEqual([]);
     await ask(locatedSocket('s1', async () => ({ kind: 'unknown' }), open), 'session.claim');
     expect(opened).toEqual(['/socket.io']);
+  });
+
+  it('asks again after a transient failure (at most 4 times, 1 s apart) before it opens', async () => {
+    vi.useFakeTimers();
+    const answers: Located[] = [{ kind: 'unknown', transient: true }, { kind: 'unknown', transient: true }, { kind: 'found', socketPath: '/n/b/socket.io' }];
+    let asked = 0;
+    const opened: string[] = [];
+    const s = locatedSocket('s1', async () => answers[asked++]!, (p) => (opened.push(p), fakeSocket().socket));
+    const answer = ask(s, 'session.claim');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(await answer).toEqual({ ok: true, data: {} });
+    expect([asked, opened]).toEqual([3, ['/n/b/socket.io']]);
+    let tries = 0;
+    const never = locatedSocket('s1', async () => (tries++, { kind: 'unknown', transient: true }), (p) => (opened.push(p), fakeSocket().socket));
+    const fallback = ask(never, 'session.claim');
+    await vi.advanceTimersByTimeAsync(10_000);
+    await fallback;
+    expect([tries, opened.at(-1)]).toEqual([4, '/socket.io']);
+    vi.useRealTimers();
   });
 });
 

@@ -5,7 +5,9 @@ import { RECONNECT, type SignalingSocket } from './SignalingClient.js';
 // Where a session's socket lives (server: cluster/locate.ts). One server: /socket.io. Several behind a proxy: the
 // socket path of the node that holds the session (/n/<node>/socket.io), which the proxy routes to it.
 
-export type Located = { kind: 'found'; socketPath: string } | { kind: 'gone'; code: ErrorCode } | { kind: 'unknown' };
+/** `unknown` with `transient`: no answer at all, or the server's error (worth asking again in a moment). */
+export type Located =
+  | { kind: 'found'; socketPath: string } | { kind: 'gone'; code: ErrorCode } | { kind: 'unknown'; transient?: true };
 
 const DEFAULT_PATH = '/socket.io';
 /** A socket path we accept from the server: ours, or a node's under /n/. */
@@ -18,12 +20,14 @@ const SOCKET_PATH = /^(\/n\/[a-z0-9-]{1,32})?\/socket\.io$/;
 export async function locateSession(sessionId: string, get: typeof fetch = fetch): Promise<Located> {
   try {
     const res = await get(`/api/sessions/${encodeURIComponent(sessionId)}/where`, { cache: 'no-store' });
+    if (res.status >= 500) return { kind: 'unknown', transient: true };
     const body = (await res.json()) as { ok?: boolean; socketPath?: unknown; code?: unknown };
     if (res.ok && typeof body.socketPath === 'string' && SOCKET_PATH.test(body.socketPath)) return { kind: 'found', socketPath: body.socketPath };
     if (res.status === 410) return { kind: 'gone', code: 'SESSION_LOST' };
     if (res.status === 404) return { kind: 'gone', code: 'SESSION_NOT_FOUND' };
-  } catch {
-    // offline, or not JSON (a development server without the route): unknown
+  } catch (error) {
+    // Offline (fetch fails: ask again), or not JSON (a development server without the route: one server).
+    if (!(error instanceof SyntaxError)) return { kind: 'unknown', transient: true };
   }
   return { kind: 'unknown' };
 }
@@ -40,6 +44,16 @@ export const socketAt = (path: string): SignalingSocket =>
 
 type Handler = (...args: never[]) => void;
 
+/** Tries, and after a transient failure (a node or the directory restarting, a cut) asks again: 4 tries, 1 s apart. */
+async function locateSoon(sessionId: string, locate: typeof locateSession): Promise<Located> {
+  let where = await locate(sessionId);
+  for (let i = 1; i < 4 && where.kind === 'unknown' && where.transient; i++) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    where = await locate(sessionId);
+  }
+  return where;
+}
+
 /**
  * A socket opened once the session is located: handlers given before are attached then, and requests wait for it.
  * If the session is gone, every request is answered with its code (the pre-join screen then says so); if nobody
@@ -50,7 +64,7 @@ export function locatedSocket(sessionId: string, locate = locateSession, open = 
   let real: SignalingSocket | undefined;
   let closed = false;
   let goneCode: ErrorCode = 'SESSION_NOT_FOUND';
-  const ready: Promise<SignalingSocket | undefined> = locate(sessionId).then((where) => {
+  const ready: Promise<SignalingSocket | undefined> = locateSoon(sessionId, locate).then((where) => {
     if (closed) return undefined;
     if (where.kind === 'gone') {
       goneCode = where.code;

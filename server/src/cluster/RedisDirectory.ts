@@ -9,7 +9,7 @@ import type { SessionLocator, Whereabouts } from './locate.js';
 //                                 the node is alive while the key exists.
 //   hearth:session:<sessionId>  = {"node":<nodeId>,"run":<run id>} while the session lives on that node;
 //                                 {"node":<nodeId>,"ended":true} once a lookup found its node gone.
-// Session entries expire (ENTRY_TTL_S) unless their node refreshes them, so a dead node's entries go away by
+// Session entries expire (ENTRY_TTL_S) unless their node writes them again, so a dead node's entries go away by
 // themselves; a node that stops gracefully deletes its own keys at once. Only ids are stored: no titles, no names.
 
 export const NODE_KEY = (nodeId: string) => `hearth:node:${nodeId}`;
@@ -59,6 +59,8 @@ export class RedisDirectory implements SessionLocator {
     try {
       redis = createClient({
         url: o.redisUrl,
+        // While Redis is away, lookups fail at once (the page asks again) instead of waiting in a queue.
+        disableOfflineQueue: true,
         socket: {
           connectTimeout: CONNECT_TIMEOUT_MS,
           reconnectStrategy: (retries, cause) => (started ? Math.min(200 * 2 ** retries, 2_000) : cause),
@@ -91,17 +93,21 @@ export class RedisDirectory implements SessionLocator {
     return `/n/${this.o.nodeId}/socket.io`;
   }
 
-  /** The node is alive; its sessions' entries are kept. */
+  /** The node is alive; its sessions' entries are written again (a restarted Redis is refilled at the next beat). */
   private async beat(): Promise<void> {
     const m = this.redis.multi().set(NODE_KEY(this.o.nodeId), this.run, { EX: this.ttlSeconds });
-    for (const id of this.held) m.expire(SESSION_KEY(id), ENTRY_TTL_S);
+    for (const id of this.held) m.set(SESSION_KEY(id), this.entry(), { EX: ENTRY_TTL_S });
     await m.exec();
+  }
+
+  private entry(): string {
+    const entry: Entry = { node: this.o.nodeId, run: this.run };
+    return JSON.stringify(entry);
   }
 
   /** A session made here: written before its links are handed out, so any node can route to it at once. */
   async add(sessionId: string): Promise<void> {
-    const entry: Entry = { node: this.o.nodeId, run: this.run };
-    await this.redis.set(SESSION_KEY(sessionId), JSON.stringify(entry), { EX: ENTRY_TTL_S });
+    await this.redis.set(SESSION_KEY(sessionId), this.entry(), { EX: ENTRY_TTL_S });
     this.held.add(sessionId);
   }
 

@@ -38,7 +38,14 @@ const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 export function registerWhereRoute(fastify: FastifyInstance, locator: SessionLocator): void {
   fastify.get<{ Params: { id: string } }>('/api/sessions/:id/where', async (req, reply) => {
     void reply.header('cache-control', 'no-store');
-    const where: Whereabouts = SESSION_ID.test(req.params.id) ? await locator.locate(req.params.id) : { kind: 'unknown' };
+    let where: Whereabouts;
+    try {
+      where = SESSION_ID.test(req.params.id) ? await locator.locate(req.params.id) : { kind: 'unknown' };
+    } catch (err) {
+      // The directory is unreachable (Redis restarting): the page asks again in a moment.
+      req.log.warn({ reason: (err as Error).message }, 'where: the cluster directory did not answer');
+      return reply.code(503).send({ ok: false, code: ErrorCode.INTERNAL });
+    }
     if (where.kind === 'found') return { ok: true, socketPath: where.socketPath };
     if (where.kind === 'lost') return reply.code(410).send({ ok: false, code: ErrorCode.SESSION_LOST });
     return reply.code(404).send({ ok: false, code: ErrorCode.SESSION_NOT_FOUND });
