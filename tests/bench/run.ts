@@ -206,6 +206,11 @@ async function thinLinks(): Promise<void> {
       use('full video (toggle off, camera on), microphone off', c.video),
       use('audio only again (toggle on, after video)', c.audioOnlyAfterVideo),
     ]);
+  const perSession = c.worker.cores;
+  table('The SFU while all 8 are in full video (320x240 cameras, simulcast, E2EE): the mediasoup worker\'s own CPU', [
+    'producers', 'consumers (not paused)', 'worker cores used', 'CPU ms per consumer per s', '8-member sessions per core at 70 %',
+  ], [[String(c.worker.producers), String(c.worker.consumers), c.worker.cores.toFixed(3),
+    (1000 * perSession / Math.max(1, c.worker.consumers)).toFixed(2), (0.7 / perSession).toFixed(1)]]);
   const again = c.audioOnlyAfterVideo.downKbit - c.audioOnly.downKbit;
   console.log(`audio only ≤ 20 kbit/s down: ${c.audioOnly.downKbit <= 20 ? 'met' : 'NOT met'} from the start, `
     + `${c.audioOnlyAfterVideo.downKbit <= 20 ? 'met' : 'NOT met'} after video (${again >= 0 ? '+' : ''}${k(again)} kbit/s: the SFU's bandwidth probes); the holder's audio concealed at the member in audio only: ${(100 * c.holderConcealed).toFixed(2)} %`);

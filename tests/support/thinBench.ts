@@ -4,10 +4,11 @@
 //  - how much of a speaker's audio an audio-only member conceals behind 25 kbit/s, 250 ms one way and 10 % loss,
 //    beside the same member on the open link.
 // The measured member's Chromium runs in a network namespace (tests/support/netns.ts); the others on the host.
+import fs from 'node:fs';
 import type { Page } from 'playwright-core';
 import { concealmentOver, type Concealment } from './audioStats.js';
 import { downlink, rates, remote } from './mediaStats.js';
-import { eventually, sleep } from './server.js';
+import { eventually, mediaTotals, sleep } from './server.js';
 import {
   admit, applyShape, closeWeakScene, joinFromHost, joinFromInside, linkCounters, linkRates, openWeakScene, type WeakScene,
 } from './weakLink.js';
@@ -44,6 +45,26 @@ export interface CircleResult {
   guardLeaks: number;
   /** Share of the holder's audio concealed at the member while audio only (the first window). */
   holderConcealed: number;
+  /** The mediasoup worker's CPU while everyone is in full video: cores used (1 = one core), and what it forwarded. */
+  worker: { cores: number; consumers: number; producers: number };
+}
+
+/** CPU seconds (user + system) the processes used so far, from /proc (clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return sum + (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14 and 15 of stat)
+  }, 0);
+}
+
+/** The SFU's own share of the machine while the session runs as it is: cores used over the window. */
+async function workerLoad(s: WeakScene): Promise<CircleResult['worker']> {
+  const pids = s.server.app.workers.workers().map((w) => w.pid);
+  const [c0, t0] = [cpuSeconds(pids), performance.now()];
+  await sleep(WINDOW_MS);
+  const cores = (cpuSeconds(pids) - c0) / ((performance.now() - t0) / 1000);
+  const totals = await mediaTotals(s.server.app);
+  return { cores, consumers: totals.consumers - totals.pausedConsumers, producers: totals.producers };
 }
 
 /** Inbound RTP streams on `page` whose bytes grew between two reads ~1 s apart, by kind. */
@@ -125,6 +146,7 @@ export async function audioOnlyInACircle(): Promise<CircleResult> {
     await toVideo(mo);
     await sleep(5000); // the SFU's estimate for Mo's link settles on the layers it sends
     result.video = await linkUse(s, mo);
+    result.worker = await workerLoad(s);
     await mo.getByRole('button', { name: 'Audio only' }).click();
     await eventually(async () => (await liveStreams(mo)).video === 0, 15_000, 'no video reaching Mo');
     await sleep(3000);
