@@ -2,13 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admitFromPanel, fillPrejoin, inbound, launchChromium, openPage } from '../support/browser.js';
 import { sessionLinks } from '../support/links.js';
-import { eventually, startServer, type TestServer } from '../support/server.js';
+import { eventually, freePort, startServer, type TestServer } from '../support/server.js';
 
 // coturn from Debian, started here on loopback with the TURN REST secret, and browsers that may only use relayed
 // candidates (iceTransportPolicy 'relay'): with the credentials Hearth minted, they reach the SFU through TURN and
@@ -34,16 +33,6 @@ function stunAnswers(port: number): Promise<boolean> {
     sock.once('message', () => done(true));
     sock.once('error', () => done(false));
     sock.send(request, port, '127.0.0.1');
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
   });
 }
 

@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eventually } from './server.js';
-import { freePort } from './redis.js';
+import { eventually, freePort } from './server.js';
 
 // Hearth nodes as the operator runs them (node server/dist/main.js, configured by the environment) and Debian's
 // Caddy in front with infra/caddy/Caddyfile.cluster, all on loopback (docs/scale-out.md).

@@ -1,22 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import { eventually } from './server.js';
+import { eventually, freePort } from './server.js';
 
 /** Debian's redis-server (the scale-out tests start their own; nothing is installed as a service). */
 export const REDIS_SERVER = '/usr/bin/redis-server';
 export const hasRedis = (): boolean => fs.existsSync(REDIS_SERVER);
 
-/** A free TCP port on loopback, asked of the kernel. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 export interface TestRedis {
   url: string;

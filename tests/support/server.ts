@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { buildApp, type BuildOptions, type HearthApp } from '../../server/src/app/buildApp.js';
 import { loadConfig } from '../../server/src/config/loadConfig.js';
 import type { Config, ConfigOverrides } from '../../server/src/config/schema.js';
@@ -60,6 +61,17 @@ export async function mediaTotals(app: HearthApp): Promise<{
     totals.pausedConsumers += d.pausedConsumers;
   }
   return totals;
+}
+
+/** A free TCP port on loopback, asked of the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

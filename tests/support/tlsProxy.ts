@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { eventually } from './server.js';
+import { eventually, freePort } from './server.js';
 
 /**
  * Debian's Caddy in front of an in-process Hearth, as the self-hosting guide runs it (infra/caddy/Caddyfile, the
@@ -51,16 +51,6 @@ export function makeLocalCertificate(): LocalCertificate {
   };
 }
 
-/** A free TCP port on loopback, asked of the kernel. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 const accepts = (port: number) => new Promise<boolean>((resolve) => {
   const socket = net.connect(port, '127.0.0.1');
