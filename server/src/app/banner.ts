@@ -59,7 +59,7 @@ Hearth is running.
 
   Facilitators: open ${base}/host and enter ${where}.
   (The key is not printed here: this output is not a terminal and may be kept in a log.)
-  Or from a terminal: HEARTH_ADMIN_KEY_FILE=<key file> npm run hearth -- session create --title "Tuesday group" --url ${base}
+  Or from a terminal: HEARTH_ADMIN_KEY_FILE=${f.keyFile ?? '<key file>'} npm run hearth -- session create --title "Tuesday group" --url ${base}
 
 `;
 }
