@@ -18,8 +18,14 @@ export class Bot {
     socket.onAny((event: string, payload: unknown) => this.events.push({ event, payload }));
   }
 
+  /**
+   * Extra socket.io-client options for every bot of this test file, e.g. `{ localAddress: '127.0.0.23' }`: members
+   * coming from an address of their own on loopback (all of 127.0.0.0/8 is local).
+   */
+  static socketDefaults: { localAddress?: string } = {};
+
   static connect(url: string, auth: Record<string, unknown> = { protocolVersion: PROTOCOL_VERSION }): Promise<Bot> {
-    const socket = io(url, { transports: ['websocket'], reconnection: false, auth, forceNew: true });
+    const socket = io(url, { transports: ['websocket'], reconnection: false, auth, forceNew: true, ...Bot.socketDefaults });
     return new Promise((resolve, reject) => {
       socket.once('connect', () => resolve(new Bot(socket)));
       socket.once('connect_error', (err) => reject(err));
