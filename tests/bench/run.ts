@@ -12,6 +12,7 @@ import { MaliciousServer } from '../support/malicious.js';
 import { shapingUnavailable } from '../support/netns.js';
 import { audioOnlyInACircle, concealmentOnWeakLink } from '../support/thinBench.js';
 import { eventually, sleep, startServer } from '../support/server.js';
+import { bareLoad, hearthLoad, type LoadResult } from '../support/load/generator.js';
 
 const REMOVALS = Number(process.env.BENCH_REMOVALS ?? 12);
 const HANDOVERS = Number(process.env.BENCH_HANDOVERS ?? 6);
@@ -228,6 +229,40 @@ async function thinLinks(): Promise<void> {
   console.log(`≤ 10 % concealed on the weak link: ${w.weak.c.ratio <= 0.1 ? 'met' : 'NOT met'}`);
 }
 
+const LOAD_MEMBERS = 8;
+const LOAD_STEPS = (process.env.BENCH_LOAD_STEPS ?? '1,2,4,8,12,16').split(',').map(Number).slice(0, 8);
+const LOAD_WINDOW_MS = Number(process.env.BENCH_LOAD_WINDOW_MS ?? 8000);
+const LOAD_BUDGET_MS = Number(process.env.BENCH_LOAD_BUDGET_MS ?? 300_000);
+
+/**
+ * Load (issue 13): N sessions of 8 (signaling bots admitted by a facilitator bot, producing and consuming, one
+ * small request a second each; real RTP, 50 pps x 60 B audio and 15 fps x 1000 B video per member, through each
+ * session's own router), N stepped up until p99 request -> ack passes 100 ms, beside bare mediasoup forwarding
+ * the same streams (a router per session on a worker of its own, no Hearth) in the same run.
+ */
+async function loadSteps(): Promise<void> {
+  const t0 = performance.now();
+  const rows: (string | number)[][] = [];
+  let held = 0;
+  for (const n of LOAD_STEPS) {
+    if (performance.now() - t0 > LOAD_BUDGET_MS) break;
+    const opts = { sessions: n, members: LOAD_MEMBERS, windowMs: LOAD_WINDOW_MS };
+    const h = await hearthLoad(opts);
+    const b = await bareLoad(opts);
+    const perStream = (r: LoadResult) => (1000 * (r.workerCores + r.nodeCores)) / r.streams;
+    const p99 = pct(h.latencies, 99);
+    rows.push([n, h.streams, fmt(pct(h.latencies, 50)), fmt(p99), `${h.latencies.length}/${h.failedRequests}`,
+      (100 * h.loss).toFixed(2), (100 * b.loss).toFixed(2), h.workerCores.toFixed(3), h.nodeCores.toFixed(3),
+      b.workerCores.toFixed(3), b.nodeCores.toFixed(3), perStream(h).toFixed(2), perStream(b).toFixed(2), fmt(perStream(h) / perStream(b))]);
+    if (p99 > 100) break;
+    held = n;
+  }
+  table(`Load: sessions of ${LOAD_MEMBERS} on this machine (${LOAD_WINDOW_MS / 1000} s per step; Hearth and bare mediasoup forward the same RTP over loopback; Node = this process: server, bots and RTP alike)`,
+    ['sessions', 'streams forwarded', 'p50 ms', 'p99 ms', 'requests ok/failed', 'Hearth loss %', 'bare loss %', 'Hearth worker cores',
+      'Hearth Node cores', 'bare worker cores', 'bare Node cores', 'Hearth CPU ms/s per stream', 'bare CPU ms/s per stream', 'Hearth/bare ratio'], rows);
+  console.log(`sessions of ${LOAD_MEMBERS} held at p99 <= 100 ms: ${held} (steps ${LOAD_STEPS.join(', ')}; stopped at the first over the bound or the ${LOAD_BUDGET_MS / 1000} s budget)`);
+}
+
 // BENCH_ONLY=join,crypto,... runs only the named sections (all when unset).
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
@@ -237,3 +272,4 @@ if (wanted('removal')) await removalLockout();
 if (wanted('handover')) await leaderHandover();
 if (wanted('join')) await joinPath();
 if (wanted('thin')) await thinLinks();
+if (wanted('load')) await loadSteps();
