@@ -18,6 +18,8 @@ function testConfig(overrides: ConfigOverrides): Readonly<Config> {
       mediasoup: { numWorkers: 1 },
       clientDir: '',
       logLevel: 'silent',
+      // Every bot connects from 127.0.0.1: the per-address limits are tested on their own (fast/addressLimits.test.ts).
+      limits: { connectionsPerAddress: 10_000, connectsPerAddressPerMinute: 100_000 },
     },
     overrides,
   );

@@ -11,6 +11,7 @@ import { SessionRegistry } from '../room/SessionRegistry.js';
 import type { RoomMedia, RoomMediaFactory } from '../room/ports.js';
 import { registerSessionRoutes } from './sessionRoutes.js';
 import { registerClient } from './clientFiles.js';
+import { AddressLimits, addressLimitMiddleware } from '../signaling/AddressLimits.js';
 import { attachGateway, sameOriginOnly, type GatewayOptions } from '../signaling/gateway.js';
 import { loggerOptions } from './logger.js';
 import { HearthMetrics, metricsToken, registerMetrics } from './metrics.js';
@@ -59,6 +60,8 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     logger: loggerOptions(config, opts.logStream),
     // No per-request log lines: URLs carry group ids.
     logController: new LogController({ disableRequestLogging: true }),
+    // Behind Caddy: the client is the last X-Forwarded-For hop (as for the socket limits, AddressLimits.ts).
+    ...(config.http.trustProxy ? { trustProxy: (_address: string, hop: number) => hop === 0 } : {}),
   });
   // Scale-out only (docs/scale-out.md): the shared directory, before any worker runs (an unusable Redis stops the start).
   const directory = config.cluster ? await startDirectory(config.cluster, fastify.log) : undefined;
@@ -95,6 +98,10 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     sessions, tokens, log: fastify.log, rateLimit: opts.rateLimit, decorateOutbox: opts.decorateOutbox,
     onRequestError: metrics && ((code) => metrics.requestError(code)),
   });
+  // After the gateway's protocol-version check: per-address connection limits (issue 13).
+  io.use(addressLimitMiddleware(new AddressLimits({
+    concurrent: config.limits?.connectionsPerAddress ?? 20, perMinute: config.limits?.connectsPerAddressPerMinute ?? 60,
+  }), config.http.trustProxy ?? false));
   registerSessionRoutes(fastify, {
     adminKey, sessions, tokens, maxPeers: config.sessions.maxPeers, inviteTtlMinutes: config.sessions.inviteTtlMinutes,
   });

@@ -24,6 +24,9 @@ export const ENV_VARS = {
   HEARTH_REDIS_URL: 'scale-out: redis:// URL of the shared directory (with HEARTH_NODE_ID; default: one node, no Redis)',
   HEARTH_NODE_ID: 'scale-out: this node\'s id (a-z, 0-9, -; at most 32), as the proxy routes /n/<id>/',
   HEARTH_NODE_LIVENESS_SECONDS: 'scale-out: how long this node counts as alive without a refresh (default 10)',
+  HEARTH_TRUST_PROXY: 'true behind a reverse proxy (Caddy): client addresses from X-Forwarded-For (default false)',
+  HEARTH_CONNECTIONS_PER_ADDRESS: 'most sockets open at once from one address (default 20)',
+  HEARTH_CONNECTS_PER_ADDRESS_PER_MINUTE: 'most new sockets per minute from one address (default 60)',
   HEARTH_URL: 'the CLI only: the running server to create sessions on (default http://localhost:8080)',
 } as const;
 
@@ -57,6 +60,21 @@ function int(name: string, raw: string): number {
   return Number(raw);
 }
 
+function bool(name: string, raw: string): boolean {
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
+function limitsFromEnv(v: (k: keyof typeof ENV_VARS) => string | undefined): ConfigOverrides['limits'] {
+  const concurrent = v('HEARTH_CONNECTIONS_PER_ADDRESS');
+  const perMinute = v('HEARTH_CONNECTS_PER_ADDRESS_PER_MINUTE');
+  if (!concurrent && !perMinute) return undefined;
+  return {
+    ...(concurrent ? { connectionsPerAddress: int('HEARTH_CONNECTIONS_PER_ADDRESS', concurrent) } : {}),
+    ...(perMinute ? { connectsPerAddressPerMinute: int('HEARTH_CONNECTS_PER_ADDRESS_PER_MINUTE', perMinute) } : {}),
+  };
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigOverrides {
   const o: ConfigOverrides = {};
   const v = (k: keyof typeof ENV_VARS) => (env[k] === undefined || env[k] === '' ? undefined : env[k]);
@@ -66,6 +84,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigOverr
   if (v('PORT')) http.port = int('PORT', v('PORT')!);
   if (v('HEARTH_RTC_PORT')) rtc.port = int('HEARTH_RTC_PORT', v('HEARTH_RTC_PORT')!);
   if (v('HEARTH_RTC_LISTEN_IPS')) rtc.listenIps = v('HEARTH_RTC_LISTEN_IPS')!.split(',').map((s) => s.trim());
+  if (v('HEARTH_TRUST_PROXY')) http.trustProxy = bool('HEARTH_TRUST_PROXY', v('HEARTH_TRUST_PROXY')!);
+  const limits = limitsFromEnv(v);
+  if (limits) o.limits = limits;
   if (v('HEARTH_ANNOUNCED_ADDRESS')) rtc.announcedAddress = v('HEARTH_ANNOUNCED_ADDRESS');
   if (Object.keys(http).length) o.http = http;
   if (Object.keys(rtc).length) o.rtc = rtc;

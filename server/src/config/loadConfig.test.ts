@@ -62,6 +62,16 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ PORT: '80a' })).toThrow(/PORT/);
   });
 
+  it('reads the proxy trust and the per-address limits; anything but true/false is refused by name', () => {
+    const c = loadConfig(configFromEnv({
+      HEARTH_TRUST_PROXY: 'true', HEARTH_CONNECTIONS_PER_ADDRESS: '30', HEARTH_CONNECTS_PER_ADDRESS_PER_MINUTE: '90',
+    }));
+    expect(c.http.trustProxy).toBe(true);
+    expect(c.limits).toEqual({ connectionsPerAddress: 30, connectsPerAddressPerMinute: 90 });
+    expect(loadConfig(configFromEnv({ HEARTH_TRUST_PROXY: 'false' })).http.trustProxy).toBe(false);
+    expect(() => configFromEnv({ HEARTH_TRUST_PROXY: 'yes' })).toThrow(/HEARTH_TRUST_PROXY/);
+  });
+
   it('an invalid value from env fails validation', () => {
     expect(() => loadConfig(configFromEnv({ HEARTH_LOG_LEVEL: 'chatty' }))).toThrow(ConfigError);
   });

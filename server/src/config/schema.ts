@@ -8,9 +8,28 @@ export const ConfigSchema = Type.Object(
   {
     /** HTTP + socket.io listen address and port. */
     http: Type.Object(
-      { host: Type.String({ minLength: 1 }), port: Type.Integer({ minimum: 0, maximum: 65535 }) },
+      {
+        host: Type.String({ minLength: 1 }),
+        port: Type.Integer({ minimum: 0, maximum: 65535 }),
+        /**
+         * Behind a reverse proxy (Caddy): take each client's address from the last X-Forwarded-For entry (the one
+         * the proxy wrote) for the per-address limits. Off (unset) = the socket's own peer address, header ignored.
+         */
+        trustProxy: Type.Optional(Type.Boolean()),
+      },
       { additionalProperties: false },
     ),
+    /**
+     * Per-address connection limits, checked at the socket.io handshake (refused with RATE_LIMITED). Generous:
+     * a household or office behind one NAT never meets them. Unset = 20 sockets open and 60 new per minute.
+     */
+    limits: Type.Optional(Type.Object(
+      {
+        connectionsPerAddress: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+        connectsPerAddressPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+      },
+      { additionalProperties: false },
+    )),
     /** Media (ICE/DTLS/SRTP) sockets: one UDP and one TCP port shared by every transport (WebRtcServer). */
     rtc: Type.Object(
       {
