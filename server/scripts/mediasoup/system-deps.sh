@@ -11,7 +11,7 @@ libusrsctp-dev libabsl-dev libflatbuffers-dev liburing-dev $RUNTIME"
 # coturn is the TURN server the relay-only browser test starts on loopback (the test starts it, not systemd);
 # caddy is the TLS reverse proxy the https browser test starts with infra/caddy/Caddyfile (and the two-node test,
 # with infra/caddy/Caddyfile.cluster); redis-server is the directory the scale-out tests start on loopback.
-TEST="chromium iproute2 nftables iptables libnetfilter-queue-dev gcc libc6-dev espeak-ng coturn systemd caddy redis-server"
+TEST="chromium iproute2 nftables iptables libnetfilter-queue-dev gcc libc6-dev espeak-ng coturn systemd strace caddy redis-server"
 pkgs() { case "$1" in build) echo "$BUILD";; runtime) echo "$RUNTIME";; test) echo "$TEST";; *) echo "unknown set $1" >&2; exit 2;; esac; }
 
 if [ "$1" = list ]; then pkgs "$2"; exit 0; fi
