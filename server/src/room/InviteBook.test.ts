@@ -34,4 +34,18 @@ describe('InviteBook', () => {
     book.release('inv', 'dev-a');
     book.use('inv', 1, 'dev-b');
   });
+
+  it('binds at most K new devices per minute per invite: RATE_LIMITED past it, changing nothing; known devices still pass', () => {
+    let t = 0;
+    const book = new InviteBook(5, () => t);
+    for (let i = 0; i < 5; i++) book.use('inv', 50, `dev-${i}`);
+    for (let i = 5; i < 20; i++) expect(() => book.use('inv', 50, `dev-${i}`)).toThrow(expect.objectContaining({ code: 'RATE_LIMITED' }));
+    book.use('inv', 50, 'dev-0'); // a reload of a bound device is not a new binding
+    expect(book.refusal('other', 50, 'dev-x')).toBeUndefined(); // per invite
+    t += 12_000; // a fifth of a minute: one more
+    book.use('inv', 50, 'dev-5');
+    expect(book.refusal('inv', 50, 'dev-6')).toBe('RATE_LIMITED');
+    t += 60_000;
+    for (let i = 6; i < 11; i++) book.use('inv', 50, `dev-${i}`);
+  });
 });

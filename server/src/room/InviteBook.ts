@@ -1,5 +1,8 @@
 import { ErrorCode, HearthError } from '@hearth/shared';
 
+/** New devices one invite may bind per minute (burst and sustained). */
+export const DEVICES_PER_INVITE_PER_MINUTE = 30;
+
 /**
  * Per-session invite bookkeeping that signatures cannot carry: which invites belong to this session, which devices
  * used each, and which were revoked. A use is a device, so a member reloading the page does not use up their
@@ -9,6 +12,14 @@ export class InviteBook {
   private readonly issued = new Set<string>();
   private readonly uses = new Map<string, Set<string>>();
   private readonly revoked = new Set<string>();
+  /** Per invite: new devices it may still bind now (a bucket of `devicesPerMinute`, refilled over a minute). */
+  private readonly bindings = new Map<string, { tokens: number; last: number }>();
+
+  /**
+   * `devicesPerMinute`: how many new devices one invite may bind per minute (a leaked group link cannot be used by
+   * a script to bind hundreds). Generous for a real group opening its link at once (circles are at most 50).
+   */
+  constructor(private readonly devicesPerMinute = DEVICES_PER_INVITE_PER_MINUTE, private readonly now: () => number = Date.now) {}
 
   /** An invite made for this session (at creation, or by a facilitator): only these can be revoked here. */
   issue(inviteId: string): void {
@@ -19,13 +30,26 @@ export class InviteBook {
   refusal(inviteId: string, maxUses: number, deviceId: string): ErrorCode | undefined {
     if (this.revoked.has(inviteId)) return ErrorCode.TOKEN_REVOKED;
     const devices = this.uses.get(inviteId) ?? new Set<string>();
-    if (!devices.has(deviceId) && devices.size >= maxUses) return ErrorCode.TOKEN_USED_UP;
+    if (devices.has(deviceId)) return undefined;
+    if (devices.size >= maxUses) return ErrorCode.TOKEN_USED_UP;
+    if (this.bucket(inviteId).tokens < 1) return ErrorCode.RATE_LIMITED;
     return undefined;
+  }
+
+  /** The invite's binding bucket, refilled to now (not stored: a refusal changes nothing). */
+  private bucket(inviteId: string): { tokens: number; last: number } {
+    const t = this.now();
+    const b = this.bindings.get(inviteId) ?? { tokens: this.devicesPerMinute, last: t };
+    return { tokens: Math.min(this.devicesPerMinute, b.tokens + ((t - b.last) / 60_000) * this.devicesPerMinute), last: t };
   }
 
   /** Records that `deviceId` arrived with this invite (the caller asked refusal() first). */
   record(inviteId: string, deviceId: string): void {
     const devices = this.uses.get(inviteId) ?? new Set<string>();
+    if (!devices.has(deviceId)) {
+      const b = this.bucket(inviteId);
+      this.bindings.set(inviteId, { tokens: Math.max(0, b.tokens - 1), last: b.last });
+    }
     devices.add(deviceId);
     this.uses.set(inviteId, devices);
   }

@@ -1,0 +1,38 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ANY_KEY, Circle, closeCircle, newDeviceId, openFastCircle } from '../support/circle.js';
+import { DEVICES_PER_INVITE_PER_MINUTE } from '../../server/src/room/InviteBook.js';
+import type { FastServer } from '../support/server.js';
+
+// Issue 13: a leaked group link cannot be used by a script to bind hundreds of devices: one invite binds at most
+// DEVICES_PER_INVITE_PER_MINUTE new devices per minute (claim or join), then RATE_LIMITED; bound devices still pass.
+
+let server: FastServer;
+let circle: Circle;
+beforeEach(async () => {
+  ({ server, circle } = await openFastCircle({ sessions: { maxPeers: 50, maxWaiting: 200 } }));
+});
+afterEach(() => closeCircle({ server, circle }));
+
+describe('new devices per invite', () => {
+  it('a claim flood with one link is cut at the per-minute cap; a new device cannot join with it either, a bound one can', async () => {
+    const inv = await circle.facilitator.bot.ok('facilitator.createInvite', { role: 'member', maxUses: 50, ttlMinutes: 30 });
+    const sessionId = circle.session.sessionId;
+    const devices: string[] = [];
+    const codes: string[] = [];
+    for (let i = 0; i < DEVICES_PER_INVITE_PER_MINUTE + 3; i++) {
+      const bot = await circle.connect();
+      const deviceId = newDeviceId();
+      const ack = await bot.request('session.claim', { sessionId, token: inv.token, deviceId });
+      codes.push(ack.ok ? 'ok' : ack.code);
+      if (ack.ok) devices.push(deviceId);
+      bot.close();
+    }
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(DEVICES_PER_INVITE_PER_MINUTE);
+    expect(codes.slice(DEVICES_PER_INVITE_PER_MINUTE)).toEqual(['RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
+    const join = async (deviceId: string) => (await circle.connect()).request('session.join', {
+      sessionId, token: inv.token, displayName: 'Tess', deviceId, e2eeKey: ANY_KEY,
+    });
+    expect(await join(newDeviceId())).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
+    expect(await join(devices[0]!)).toMatchObject({ ok: true });
+  });
+});
