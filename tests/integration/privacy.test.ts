@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +15,8 @@ import { eventually, freePort, type TestServer } from '../support/server.js';
 // invites, resume tokens, the facilitator key, the metrics token, the TURN secret and the credentials minted from it.
 
 const STRACE = '/usr/bin/strace';
+// strace needs ptrace, which some containers forbid: then the log is still searched and the file check says why not.
+const canTrace = fs.existsSync(STRACE) && spawnSync(STRACE, ['-f', '-qq', '-o', '/dev/null', 'true']).status === 0;
 const MEMBER_ADDRESS = '127.0.0.23'; // the members' own address on loopback; the server listens on 127.0.0.1 only
 const TITLE = 'Thursday Bereavement Circle';
 const NAMES = ['Annabel Secretname', 'Benedict Hiddenname'];
@@ -38,8 +40,11 @@ beforeAll(async () => {
     HEARTH_TURN_SECRET_FILE: secretFile('turn-secret'), HEARTH_TURN_URLS: 'turn:127.0.0.1:3478?transport=udp',
     DEBUG: 'mediasoup*', // mediasoup's own debug output (its Node side and what the worker logs) to stderr
   };
-  child = spawn(STRACE, ['-f', '-qq', '-o', path.join(work, 'trace'), '-e', 'trace=open,openat,openat2,creat,rename,renameat,renameat2,link,linkat,truncate,mkdir,mkdirat',
-    process.execPath, path.join(ROOT, 'server/dist/main.js')], { cwd: path.join(work, 'cwd'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = [process.execPath, path.join(ROOT, 'server/dist/main.js')];
+  const traced = ['-f', '-qq', '-o', path.join(work, 'trace'), '-e',
+    'trace=open,openat,openat2,creat,rename,renameat,renameat2,link,linkat,truncate,mkdir,mkdirat', ...server];
+  const [cmd, args] = canTrace ? [STRACE, traced] : [server[0]!, server.slice(1)];
+  child = spawn(cmd, args, { cwd: path.join(work, 'cwd'), env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
   await eventually(() => output.includes('Hearth is running') || child.exitCode !== null, 30_000, 'the server to start');
@@ -99,16 +104,21 @@ function writtenFiles(): string[] {
   return writes.map((l) => /"([^"]+)"/.exec(l)?.[1] ?? l).filter((f) => !['/dev/null', '/dev/tty'].includes(f));
 }
 
-describe.skipIf(!fs.existsSync(STRACE))('what a whole session leaves behind', () => {
+describe('what a whole session leaves behind', () => {
   it('no name, title, note, chat, member address, key, invite, token or TURN credential in the log or any file', { timeout: 90_000 }, async () => {
     const secrets = await aWholeSession();
     // The server is strace's child: it is the one told to stop (strace then writes the rest of the trace and exits).
-    await new Promise<void>((resolve) => { child.once('exit', () => resolve()); execFileSync('pkill', ['-TERM', '-P', String(child.pid)]); });
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      if (canTrace) execFileSync('pkill', ['-TERM', '-P', String(child.pid)]);
+      else child.kill('SIGTERM');
+    });
     // The log was really on: debug lines from Hearth and from mediasoup.
     expect(output.split('\n').length).toBeGreaterThan(30);
     expect(output).toMatch(/mediasoup/);
     for (const s of secrets) expect(output, `found in the output: ${s.slice(0, 12)}…`).not.toContain(s);
     // Nothing written to disk: no file opened for writing, created, renamed or made.
+    if (!canTrace) return void process.stderr.write('privacy: strace cannot trace here (no ptrace); the file check was not run\n');
     expect(writtenFiles()).toEqual([]);
   });
 });
