@@ -84,7 +84,7 @@ async function aWholeSession(): Promise<string[]> {
   await ben.bot.ok('session.leave', {});
   await circle.facilitator.bot.ok('facilitator.end', {});
   circle.close();
-  const seats: Array<Pick<Seat, 'deviceId' | 'key' | 'ack'>> = [circle.facilitator, ann, ben, late];
+  const seats: Array<Pick<Seat, 'deviceId' | 'key'>> = [circle.facilitator, ann, ben, late];
   const ice = (ben.room as { iceServers?: Array<{ username?: string; credential?: string }> }).iceServers?.[0];
   expect(ice?.credential).toBeDefined();
   return [
@@ -92,8 +92,8 @@ async function aWholeSession(): Promise<string[]> {
     chat.ciphertext, chat.nonce, note.box, circle.session.facilitator.token, circle.session.member.token,
     circle.session.signingPublicKey, circle.session.signingSeed, circle.secret, adminKey, metricsToken,
     fs.readFileSync(path.join(work, 'turn-secret'), 'utf8'), ice!.username!, ice!.credential!,
-    ...seats.flatMap((s) => [s.deviceId, s.key.wire.publicKey, s.key.wire.binding,
-      ...[(s.ack as { resumeToken?: string }).resumeToken].filter((x): x is string => !!x)]),
+    ...seats.flatMap((s) => [s.deviceId, s.key.wire.publicKey, s.key.wire.binding]),
+    ...[circle.facilitator, ann, ben].map((s) => s.room.resume!.token),
   ];
 }
 
