@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ANY_KEY, Circle, closeCircle, newDeviceId, openFastCircle } from '../support/circle.js';
-import { DEVICES_PER_INVITE_PER_MINUTE } from '../../server/src/room/InviteBook.js';
+import { DEVICES_PER_INVITE_PER_MINUTE, MAX_INVITES_PER_SESSION } from '../../server/src/room/InviteBook.js';
 import type { FastServer } from '../support/server.js';
 
 // Issue 13: a leaked group link cannot be used by a script to bind hundreds of devices: one invite binds at most
@@ -34,5 +34,21 @@ describe('new devices per invite', () => {
     });
     expect(await join(newDeviceId())).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
     expect(await join(devices[0]!)).toMatchObject({ ok: true });
+  });
+
+  it('a session holds at most MAX_INVITES_PER_SESSION invites: the facilitator is then refused, typed, and nothing changes', async () => {
+    await closeCircle({ server, circle });
+    ({ server, circle } = await openFastCircle({}, { rateLimit: { burst: 1000, perSecond: 1000 } }));
+    const fay = circle.facilitator.bot;
+    const invite = () => fay.request('facilitator.createInvite', { role: 'member', maxUses: 1, ttlMinutes: 30 });
+    const codes: string[] = [];
+    for (let i = 0; i < MAX_INVITES_PER_SESSION + 5; i++) {
+      const ack = await invite();
+      codes.push(ack.ok ? 'ok' : ack.code);
+    }
+    // The session started with two (the facilitator's and the members').
+    expect(codes.filter((c) => c === 'ok')).toHaveLength(MAX_INVITES_PER_SESSION - 2);
+    expect(codes.slice(-7)).toEqual(Array(7).fill('INVALID_STATE'));
+    expect(server.app.sessions.get(circle.session.sessionId)!.invites.size).toBe(MAX_INVITES_PER_SESSION);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InviteBook } from './InviteBook.js';
+import { InviteBook, MAX_INVITES_PER_SESSION } from './InviteBook.js';
 
 describe('InviteBook', () => {
   it('counts devices, not arrivals: the same device may come back, a new one over the limit may not', () => {
@@ -47,5 +47,13 @@ describe('InviteBook', () => {
     expect(book.refusal('inv', 50, 'dev-6')).toBe('RATE_LIMITED');
     t += 60_000;
     for (let i = 6; i < 11; i++) book.use('inv', 50, `dev-${i}`);
+  });
+
+  it('holds at most MAX_INVITES_PER_SESSION invites: past it INVALID_STATE, and nothing is added', () => {
+    const book = new InviteBook();
+    for (let i = 0; i < MAX_INVITES_PER_SESSION; i++) book.issue(`inv-${i}`);
+    for (let i = 0; i < 50; i++) expect(() => book.issue(`more-${i}`)).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));
+    expect(book.size).toBe(MAX_INVITES_PER_SESSION);
+    expect(() => book.revoke('more-0')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 });

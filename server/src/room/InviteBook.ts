@@ -2,6 +2,8 @@ import { ErrorCode, HearthError } from '@hearth/shared';
 
 /** New devices one invite may bind per minute (burst and sustained). */
 export const DEVICES_PER_INVITE_PER_MINUTE = 30;
+/** Invites one session may hold (the two it starts with included); each binds at most 50 devices. */
+export const MAX_INVITES_PER_SESSION = 200;
 
 /**
  * Per-session invite bookkeeping that signatures cannot carry: which invites belong to this session, which devices
@@ -21,9 +23,23 @@ export class InviteBook {
    */
   constructor(private readonly devicesPerMinute = DEVICES_PER_INVITE_PER_MINUTE, private readonly now: () => number = Date.now) {}
 
-  /** An invite made for this session (at creation, or by a facilitator): only these can be revoked here. */
+  /** Throws (INVALID_STATE, nothing changed) if this session already holds as many invites as it may. */
+  assertRoom(): void {
+    if (this.issued.size >= MAX_INVITES_PER_SESSION) throw new HearthError(ErrorCode.INVALID_STATE, 'too many invites in this session');
+  }
+
+  /**
+   * An invite made for this session (at creation, or by a facilitator): only these can be revoked here. At most
+   * MAX_INVITES_PER_SESSION: every other per-invite record (uses, bindings, revocations) is bounded by it.
+   */
   issue(inviteId: string): void {
+    this.assertRoom();
     this.issued.add(inviteId);
+  }
+
+  /** Invites issued for this session (tests: the book is bounded). */
+  get size(): number {
+    return this.issued.size;
   }
 
   /** Why `deviceId` may not arrive with this invite (revoked, or used up by other devices), if it may not. */

@@ -183,6 +183,7 @@ export class Session extends SessionSpaces {
   async createInvite(actorId: string, r: Req<'facilitator.createInvite'>, issuer: InviteIssuer): Res<'facilitator.createInvite'> {
     if (!ROLES_BY_KIND[this.kind].includes(r.role)) throw new HearthError(ErrorCode.INVALID_STATE, 'role not in this kind of session');
     if (!mayInvite(this.seated(actorId).role, r.role)) throw new HearthError(ErrorCode.NOT_ALLOWED);
+    this.invites.assertRoom(); // before minting: a refused request changes nothing
     const invite = await issuer.issueInvite({ sessionId: this.id, role: r.role, maxUses: r.maxUses, ttlSeconds: r.ttlMinutes * 60 });
     this.invites.issue(invite.inviteId);
     this.record(actorId, `created a ${r.role} invite`);
