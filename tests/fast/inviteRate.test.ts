@@ -5,6 +5,7 @@ import type { FastServer } from '../support/server.js';
 
 // Issue 13: a leaked group link cannot be used by a script to bind hundreds of devices: one invite binds at most
 // DEVICES_PER_INVITE_PER_MINUTE new devices per minute (claim or join), then RATE_LIMITED; bound devices still pass.
+// And every per-session record that grows with input is bounded (invites, the reaction pacing map).
 
 let server: FastServer;
 let circle: Circle;
@@ -50,5 +51,22 @@ describe('new devices per invite', () => {
     expect(codes.filter((c) => c === 'ok')).toHaveLength(MAX_INVITES_PER_SESSION - 2);
     expect(codes.slice(-7)).toEqual(Array(7).fill('INVALID_STATE'));
     expect(server.app.sessions.get(circle.session.sessionId)!.invites.size).toBe(MAX_INVITES_PER_SESSION);
+  });
+
+  it('the reaction pacing map keeps only recent reactors: members who reacted and left do not pile up (at most the circle, plus the newest)', async () => {
+    await closeCircle({ server, circle });
+    ({ server, circle } = await openFastCircle({ sessions: { maxPeers: 4 } }));
+    const fay = circle.facilitator.bot;
+    const inv = await fay.ok('facilitator.createInvite', { role: 'member', maxUses: 50, ttlMinutes: 30 });
+    for (let i = 0; i < 12; i++) {
+      const w = await circle.waiting(`R${i}`, { token: inv.token });
+      const admitted = w.bot.waitFor('session.admitted');
+      await fay.ok('facilitator.admit', { peerId: w.selfId });
+      await admitted;
+      await w.bot.ok('turn.react', { reaction: 'heart' });
+      await w.bot.ok('session.leave', {});
+    }
+    const session = server.app.sessions.get(circle.session.sessionId)! as unknown as { lastReaction: Map<string, number> };
+    expect(session.lastReaction.size).toBeLessThanOrEqual(4 + 1);
   });
 });

@@ -1,5 +1,5 @@
 import {
-  type InviteGrant,
+  findMember, holdsSeat, type InviteGrant,
   ErrorCode, HearthError, ROLES_BY_KIND, mayActOn, mayInvite, type ClientRequestName, type E2eeKey, type MembershipEffect, type RequestOf,
   type ResponseOf, type Role, type RoomSnapshot, type PrivacyCheck,
 } from '@hearth/shared';
@@ -229,6 +229,10 @@ export class Session extends SessionSpaces {
     const now = Date.now();
     if (now - (this.lastReaction.get(actorId) ?? 0) < 1500) throw new HearthError(ErrorCode.RATE_LIMITED);
     this.lastReaction.set(actorId, now);
+    // Bounded: past the circle's size, forget whoever no longer holds a seat (issue 13).
+    if (this.lastReaction.size > this.state.limits.maxPeers) {
+      for (const id of this.lastReaction.keys()) if (!holdsSeat(findMember(this.state, id)?.standing)) this.lastReaction.delete(id);
+    }
     this.room.sendAll('turn.reaction', { from: actorId, reaction: r.reaction });
     return done;
   }
