@@ -7,6 +7,7 @@ import { deriveSenderKey } from '@hearth/shared/crypto/keySchedule';
 import { FIRST_SCREEN_BUDGET, measureBundle } from '../support/bundle.js';
 import { admitFromPanel, arrive, inbound, launchChromium, tileNames } from '../support/browser.js';
 import { sessionLinks } from '../support/links.js';
+import { fuzzBench } from '../support/fuzzBench.js';
 import { joinBench, type JoinTiming } from '../support/joinBench.js';
 import { MaliciousServer } from '../support/malicious.js';
 import { shapingUnavailable } from '../support/netns.js';
@@ -263,6 +264,24 @@ async function loadSteps(): Promise<void> {
   console.log(`sessions of ${LOAD_MEMBERS} held at p99 <= 100 ms: ${held} (steps ${LOAD_STEPS.join(', ')}; stopped at the first over the bound or the ${LOAD_BUDGET_MS / 1000} s budget)`);
 }
 
+/** Property-based fuzzing (tests/support/fuzz.ts) against a real server: every role, every kind of mutation. */
+async function fuzzing(): Promise<void> {
+  const r = await fuzzBench(Number(process.env.BENCH_FUZZ_MESSAGES ?? 100_000));
+  const rows = [...r.tally.rows].sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, v]) => [...key.split('\t'), String(v.messages), String(v.ok), String(v.typed), String(v.closed)]);
+  table(`Fuzzing every inbound message, ${r.tally.messages} messages (200 per fresh session, real mediasoup worker)`,
+    ['role', 'mutation', 'messages', 'ok', 'typed errors', 'socket closed by the server'], rows);
+  table('Fuzzing: answers and the server', ['what', 'value'], [
+    ...[...r.tally.codes].sort(([, a], [, b]) => b - a).map(([code, n]) => [`typed error ${code}`, String(n)]),
+    ['INTERNAL, wrong-shaped or missing answers (faults)', String(r.tally.faults.length)],
+    ['crashes (healthz not ok after the run)', r.healthy ? '0' : '1'],
+    ['bystander session still consumes', r.bystandersWork ? 'yes' : 'NO'],
+    ['messages/s (sessions seated included)', fmt(r.tally.messages / r.seconds)],
+    ['bench process RSS before / after, MB (server in this process)', `${fmt(r.rssBeforeMb)} / ${fmt(r.rssAfterMb)}`],
+  ]);
+  for (const f of r.tally.faults.slice(0, 10)) console.log(`fault: ${f}`);
+}
+
 // BENCH_ONLY=join,crypto,... runs only the named sections (all when unset).
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
@@ -273,3 +292,4 @@ if (wanted('handover')) await leaderHandover();
 if (wanted('join')) await joinPath();
 if (wanted('thin')) await thinLinks();
 if (wanted('load')) await loadSteps();
+if (wanted('fuzz')) await fuzzing();

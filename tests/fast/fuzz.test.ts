@@ -3,51 +3,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@hearth/shared';
 import type { BuildOptions } from '../../server/src/app/buildApp.js';
 import type { RoomMedia } from '../../server/src/room/ports.js';
-import { BOT_RTP } from '../support/Bot.js';
 import { Circle } from '../support/circle.js';
 import { FuzzTally, messageArb, send } from '../support/fuzz.js';
-import { commandsArb, PLACE, resolve, runCommands, seatFuzzers, type Elsewhere } from '../support/fuzzRun.js';
-import { startFastServer, type FastServer } from '../support/server.js';
+import { bystanders, commandsArb, fuzzOnce, PLACE, resolve, runCommands, seatFuzzers, type Elsewhere } from '../support/fuzzRun.js';
+import { startFastServer, type FastServer, type TestServer } from '../support/server.js';
 
 // Property-based fuzzing of every inbound socket message, from every role (tests/support/fuzz.ts generates them
 // from the TypeBox schemas). HEARTH_FUZZ_RUNS sets how many messages (the bench sends 100,000: BENCH_ONLY=fuzz).
-const MESSAGES = Number(process.env.HEARTH_FUZZ_RUNS ?? 4000);
+const MESSAGES = Number(process.env.HEARTH_FUZZ_RUNS ?? 6000);
 const PER_RUN = 60;
 const HIGH_LIMIT = { burst: 1_000_000, perSecond: 1_000_000 };
 /** Every run opens a few sockets from loopback: the per-address connection limits are raised for it. */
 const MANY_SOCKETS = { limits: { connectionsPerAddress: 10_000, connectsPerAddressPerMinute: 100_000 } };
 
-/** The bystanders: another session where Ann sends audio and Ben receives it, untouched by any fuzzer. */
-async function bystanders(server: FastServer) {
-  const circle = await Circle.open(server);
-  const ann = await circle.member('Ann');
-  const ben = await circle.member('Ben');
-  const t = await ann.bot.ok('media.createTransport', { direction: 'send' });
-  const p = await ann.bot.ok('media.produce', { transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: BOT_RTP.audio });
-  await ben.bot.ok('media.setRtpCapabilities', { rtpCapabilities: ben.room.routerRtpCapabilities });
-  await ben.bot.ok('media.createTransport', { direction: 'recv' });
-  const elsewhere: Elsewhere = { sessionId: circle.session.sessionId, memberId: ann.selfId, producerId: p.producerId, transportId: t.id };
-  return { circle, ann, ben, elsewhere };
-}
-
 /** What the bystanders' session holds: its roster and its media objects. */
-async function record(server: FastServer, sessionId: string) {
+async function record(server: TestServer, sessionId: string) {
   const s = server.app.sessions.get(sessionId)!;
   return { roster: s.roster(), media: await s.room.media.dump() };
 }
 
 /** The property: a fresh session per run, the commands from every role, no fault; seats closed afterwards. */
 function property(server: FastServer, elsewhere: Elsewhere, tally: FuzzTally, perRun = PER_RUN, atLeast = PER_RUN / 2) {
-  return fc.asyncProperty(commandsArb(perRun, atLeast), async (commands) => {
-    const circle = await Circle.open(server);
-    try {
-      const seats = await seatFuzzers(circle, elsewhere);
-      const fault = await runCommands(seats, commands, tally);
-      if (fault) throw new Error(fault);
-    } finally {
-      circle.close();
-    }
-  });
+  return fc.asyncProperty(commandsArb(perRun, atLeast), (commands) => fuzzOnce(server, elsewhere, commands, tally));
 }
 
 describe('fuzzing every inbound message from every role', () => {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { Bot } from './Bot.js';
 import { BOT_RTP } from './Bot.js';
-import type { Circle } from './circle.js';
+import { Circle } from './circle.js';
+import type { TestServer } from './server.js';
 import { messageArb, send, type FuzzMessage, type FuzzTally, type Outcome } from './fuzz.js';
 
 // Running fuzz messages from every role of a session: the seats, the placeholders that aim generated requests at
@@ -71,4 +72,31 @@ export async function runCommands(seats: FuzzSeats, commands: FuzzCommand[], tal
     if (outcome.kind === 'fault') return `${role} ${message.name} (${message.mutation}) ${JSON.stringify(live.payload)?.slice(0, 300)}: ${outcome.what}`;
   }
   return undefined;
+}
+
+/** The bystanders: another session where Ann sends audio and Ben receives it, which no fuzzer may disturb. */
+export async function bystanders(server: TestServer) {
+  const circle = await Circle.open(server);
+  const ann = await circle.member('Ann');
+  const ben = await circle.member('Ben');
+  const t = await ann.bot.ok('media.createTransport', { direction: 'send' });
+  const p = await ann.bot.ok('media.produce', { transportId: t.id, kind: 'audio', source: 'mic', rtpParameters: BOT_RTP.audio });
+  await ben.bot.ok('media.setRtpCapabilities', { rtpCapabilities: ben.room.routerRtpCapabilities });
+  await ben.bot.ok('media.createTransport', { direction: 'recv' });
+  const elsewhere: Elsewhere = { sessionId: circle.session.sessionId, memberId: ann.selfId, producerId: p.producerId, transportId: t.id };
+  return { circle, ann, ben, elsewhere };
+}
+
+/** The fuzz test's property body: a fresh session, every role seated, the commands sent; the first fault thrown. */
+export async function fuzzOnce(server: TestServer, elsewhere: Elsewhere, commands: FuzzCommand[], tally: FuzzTally): Promise<void> {
+  const circle = await Circle.open(server);
+  try {
+    const seats = await seatFuzzers(circle, elsewhere);
+    const fault = await runCommands(seats, commands, tally);
+    if (fault) throw new Error(fault);
+  } finally {
+    // Best effort (the fuzz may have ended it already): an ended session frees its router at once.
+    if (circle.facilitator.bot.socket.connected) await circle.facilitator.bot.request('facilitator.end', {}).catch(() => undefined);
+    circle.close();
+  }
 }
