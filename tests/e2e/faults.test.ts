@@ -1,11 +1,15 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../server/src/room/Session.js';
-import { launchChromium, tileNames } from '../support/browser.js';
+import { admitFromPanel, arrive, launchChromium, tileNames } from '../support/browser.js';
+import { MAIN } from '../support/cluster.js';
+import { sessionLinks } from '../support/links.js';
 import { audioPacketsOver, threeInACircle } from '../support/scene.js';
-import { eventually, startServer, type TestServer } from '../support/server.js';
+import { eventually, freePort, startServer, type TestServer } from '../support/server.js';
 
 // Faults a real session must survive (issue 13). A member's tab freezes while holding the talking stick: the page
 // runs no JavaScript any more (its socket answers no ping), though its process and network are still there. The
@@ -81,4 +85,64 @@ describe('a frozen tab holding the talking stick', () => {
     await eventually(async () => !(await tileNames(fay)).includes('Ben'), 10_000, 'Ben gone from Fay’s page');
     await eventually(async () => ((await audioPacketsOver(fay, 'Cal', 1200)) ?? 0) > 2, 10_000, 'Fay hears Cal');
   }, 120_000);
+});
+
+/** The server as the operator runs it (node server/dist/main.js), on fixed ports so a restart comes back on them. */
+async function startProcess(env: NodeJS.ProcessEnv, url: string): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr?.on('data', (d: Buffer) => void (err = (err + d.toString()).slice(-5_000)));
+  await eventually(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, 30_000, 'server up')
+    .catch((e: unknown) => { throw new Error(`${(e as Error).message}\n${err}`); });
+  return proc;
+}
+
+function kill(proc: ChildProcess | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    proc.kill('SIGKILL');
+  });
+}
+
+describe('the server restarts under a session', () => {
+  let proc: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  afterAll(async () => {
+    await browser?.close();
+    await kill(proc);
+  });
+
+  it('both pages say the server restarted and the session ended; the facilitator reaches the host page', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const adminKey = 'faults-test-admin-key-0123456789abcdef';
+    const env = {
+      PATH: process.env.PATH, HOME: os.tmpdir(), PORT: String(port), HEARTH_HOST: '127.0.0.1',
+      HEARTH_RTC_PORT: String(await freePort()), HEARTH_RTC_LISTEN_IPS: '127.0.0.1', HEARTH_WORKERS: '1',
+      HEARTH_ADMIN_KEY: adminKey, HEARTH_CLIENT_DIR: CLIENT_DIR, HEARTH_LOG_LEVEL: 'warn',
+    };
+    proc = await startProcess(env, url);
+    browser = await launchChromium();
+    const links = await sessionLinks({ url, app: { adminKey } } as unknown as TestServer);
+    const fay = await arrive(browser, links.facilitator, 'Fay');
+    const ann = await arrive(browser, links.member, 'Ann');
+    await admitFromPanel(fay, ann, 'Ann');
+    await eventually(async () => (await tileNames(fay)).includes('Ann'), 20_000, 'Fay sees Ann');
+
+    // A crash and a restart on the same port: the new process knows nothing of the session (memory only).
+    await kill(proc);
+    const restartedAt = Date.now();
+    proc = await startProcess(env, url);
+    for (const page of [fay, ann]) {
+      await page.locator('section.closed[data-reason="room.serverRestarted"]').waitFor({ timeout: 60_000 })
+        .catch(async (e: unknown) => { throw new Error(`${(e as Error).message}\npage: ${(await page.locator('main, body').first().innerText()).slice(0, 600)}`); });
+    }
+    console.info(`server restart: both pages showed the ended state ${Date.now() - restartedAt} ms after the restart`);
+    // Only the facilitator is offered to start again; the member is told a new link will come.
+    expect(await ann.locator('[data-start-again]').count()).toBe(0);
+    await fay.locator('[data-start-again]').click();
+    await fay.getByRole('heading', { name: 'Create a session' }).waitFor({ timeout: 20_000 });
+    expect(new URL(fay.url()).pathname).toBe('/host');
+  }, 150_000);
 });

@@ -63,6 +63,9 @@ export const en = {
   'room.cameraStopped': 'The facilitator turned your camera off.',
   'room.connectionLost': 'The connection was lost.',
   'room.serverStopped': 'This session ended because the server it ran on stopped. Your facilitator can start a new one and send you a new link.',
+  'room.serverRestarted': 'The server restarted, so this session ended. Your facilitator will send you a new link.',
+  'room.startAgain': 'Start a new session',
+  'room.startAgainHint': 'You will need the facilitator key the server printed when it started again; then send the new member link to your group.',
   'room.reconnectingShort': 'Reconnecting… your place is kept.',
   'room.reconnected': 'Reconnected.',
 

@@ -64,6 +64,9 @@ export const es: Record<keyof typeof en, string> = {
   'room.cameraStopped': 'Quien facilita apagó tu cámara.',
   'room.connectionLost': 'Se perdió la conexión.',
   'room.serverStopped': 'Esta sesión terminó porque se detuvo el servidor en el que funcionaba. Quien facilita puede iniciar una nueva y enviarte un enlace nuevo.',
+  'room.serverRestarted': 'El servidor se reinició y esta sesión terminó. Quien facilita te enviará un enlace nuevo.',
+  'room.startAgain': 'Iniciar una sesión nueva',
+  'room.startAgainHint': 'Necesitarás la clave de facilitación que el servidor mostró al volver a arrancar; luego envía a tu grupo el nuevo enlace para miembros.',
   'room.reconnectingShort': 'Reconectando… tu lugar está guardado.',
   'room.reconnected': 'Conexión recuperada.',
 

@@ -74,6 +74,8 @@ export class RoomModel {
   /** Short announcement for screen readers (aria-live). */
   announcement = $state('');
   facilitator = $state<FacilitatorModel | undefined>();
+  /** Whether we ran the session when it closed (the closed screen then offers to start a new one). */
+  private wasFacilitator = $state(false);
   /** `reconnecting` while our own link is down: the seat waits for us on the server (the grace period). */
   connection = $state<'online' | 'reconnecting'>('online');
   /** Our connection in three words, and what Hearth did about it (QualityMonitor). */
@@ -316,7 +318,11 @@ export class RoomModel {
       this.connection = 'online';
       this.announce(t('room.reconnected'));
     } catch (error) {
-      this.close((error as { code?: string }).code, undefined, errorMessage(error));
+      const code = (error as { code?: string }).code;
+      // The server answers but no longer knows a session we sat in, or no longer accepts the tokens it gave us (its
+      // signing key is made at start): it restarted, and sessions live in its memory only.
+      const restarted = code === ErrorCode.SESSION_NOT_FOUND || code === ErrorCode.TOKEN_INVALID;
+      this.close(restarted ? ErrorCode.SESSION_LOST : code, undefined, restarted ? msg('room.serverRestarted') : errorMessage(error));
     }
   }
 
@@ -335,6 +341,7 @@ export class RoomModel {
     this.closedWhy = why ?? errorMessage({ code });
     this.closedNote = note;
     this.canRejoin = !code || !FINAL.has(code);
+    this.wasFacilitator = !!this.facilitator;
     this.phase = 'closed';
     this.announce(this.closedText);
     this.teardown();
@@ -369,6 +376,11 @@ export class RoomModel {
   /** Why the session closed for us, by message key (the view marks the closed screen with it). */
   get closedReason(): string | undefined {
     return this.closedWhy?.key;
+  }
+
+  /** We ran the session and it ended with its server (stopped, restarted, lost): the closed screen offers /host. */
+  get canStartAgain(): boolean {
+    return this.wasFacilitator && ['room.serverRestarted', 'room.serverStopped', 'error.SESSION_LOST'].includes(this.closedReason ?? '');
   }
 
   /** Why the session closed for us, in the current language. */
