@@ -20,9 +20,17 @@ export interface RegistryOptions {
   directory?: { add(id: string): Promise<void>; remove(id: string): Promise<void> };
 }
 
+/** How many ended session ids are remembered (see `endedHere`). */
+const ENDED_REMEMBERED = 1_000;
+
 /** Every live session, in memory only. A restart ends them all. */
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
+  /**
+   * Ids of the last sessions that ended (ids only, oldest forgotten first): a member away when theirs ended is told
+   * SESSION_ENDED on return, while an id this process never knew (it restarted) stays SESSION_NOT_FOUND.
+   */
+  private readonly ended = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -46,6 +54,8 @@ export class SessionRegistry {
     session = new Session({ id, title, kind, signingKey }, media, limits);
     session.onEnded = () => {
       this.sessions.delete(id);
+      this.ended.add(id);
+      if (this.ended.size > ENDED_REMEMBERED) this.ended.delete(this.ended.values().next().value!);
       void this.opts.directory?.remove(id).catch(() => undefined);
     };
     this.sessions.set(id, session);
@@ -73,6 +83,11 @@ export class SessionRegistry {
    */
   endSessionsOnWorker(workerIndex: number): void {
     for (const s of this.list()) if (s.room.media.workerIndex === workerIndex) void this.end(s, ErrorCode.SESSION_LOST);
+  }
+
+  /** Whether this session ran on this process and ended (recently: the last ENDED_REMEMBERED are kept). */
+  endedHere(id: string): boolean {
+    return this.ended.has(id);
   }
 
   list(): Session[] {

@@ -52,7 +52,7 @@ async function seatConnection(ctx: HandlerContext, req: RequestOf<'session.join'
 /** Back after a dropped link, on this new connection: the seat the resume token holds, without the waiting room. */
 export const resume: Handler<'session.resume'> = (ctx, req) => once(ctx, async () => {
   const session = ctx.sessions.get(req.sessionId);
-  if (!session) throw new HearthError(ErrorCode.SESSION_NOT_FOUND);
+  if (!session) throw new HearthError(ctx.sessions.endedHere(req.sessionId) ? ErrorCode.SESSION_ENDED : ErrorCode.SESSION_NOT_FOUND);
   const result = await session.run(() => session.resume(req.resumeToken, ctx.outbox));
   await hold(ctx, session, result, dropSession);
   return { selfId: result.selfId, role: result.role, session: { title: session.title, kind: session.kind }, room: result.room };
