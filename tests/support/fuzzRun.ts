@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { Bot } from './Bot.js';
 import { BOT_RTP } from './Bot.js';
 import { Circle } from './circle.js';
-import type { TestServer } from './server.js';
+import { eventually, type TestServer } from './server.js';
 import { messageArb, send, type FuzzMessage, type FuzzTally, type Outcome } from './fuzz.js';
 
 // Running fuzz messages from every role of a session: the seats, the placeholders that aim generated requests at
@@ -87,7 +87,10 @@ export async function bystanders(server: TestServer) {
   return { circle, ann, ben, elsewhere };
 }
 
-/** The fuzz test's property body: a fresh session, every role seated, the commands sent; the first fault thrown. */
+/**
+ * The fuzz test's property body: a fresh session, every role seated, the commands sent; the first fault thrown.
+ * Then every socket closes, and the session must let go of everyone: no member record and no media object left.
+ */
 export async function fuzzOnce(server: TestServer, elsewhere: Elsewhere, commands: FuzzCommand[], tally: FuzzTally): Promise<void> {
   const circle = await Circle.open(server);
   try {
@@ -95,8 +98,16 @@ export async function fuzzOnce(server: TestServer, elsewhere: Elsewhere, command
     const fault = await runCommands(seats, commands, tally);
     if (fault) throw new Error(fault);
   } finally {
-    // Best effort (the fuzz may have ended it already): an ended session frees its router at once.
-    if (circle.facilitator.bot.socket.connected) await circle.facilitator.bot.request('facilitator.end', {}).catch(() => undefined);
     circle.close();
   }
+  const id = circle.session.sessionId;
+  await eventually(async () => {
+    const session = server.app.sessions.get(id);
+    if (!session) return true; // the fuzz ended it: its router closed with it
+    const d = await session.room.media.dump();
+    return session.size === 0 && d.transports + d.producers + d.consumers === 0;
+  }, 5000, 'the fuzzed session to hold no member and no media object once every socket closed');
+  // Then it goes, as at its end, so a long run does not keep hundreds of empty routers.
+  const left = server.app.sessions.get(id);
+  if (left) await server.app.sessions.end(left);
 }
