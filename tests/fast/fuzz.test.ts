@@ -5,7 +5,7 @@ import type { BuildOptions } from '../../server/src/app/buildApp.js';
 import type { RoomMedia } from '../../server/src/room/ports.js';
 import { Circle } from '../support/circle.js';
 import { FuzzTally, messageArb, send } from '../support/fuzz.js';
-import { bystanders, commandsArb, fuzzOnce, PLACE, resolve, runCommands, seatFuzzers, type Elsewhere } from '../support/fuzzRun.js';
+import { bystanders, commandsArb, fuzzOnce, PLACE, resolve, runCommands, seatFuzzers, type Elsewhere, type FuzzCommand } from '../support/fuzzRun.js';
 import { startFastServer, type FastServer, type TestServer } from '../support/server.js';
 
 // Property-based fuzzing of every inbound socket message, from every role (tests/support/fuzz.ts generates them
@@ -71,6 +71,32 @@ describe('fuzzing every inbound message from every role', () => {
     expect(await runCommands(seats, [...script, ...script.map((c) => ({ ...c, role: 'member' as const }))], tally)).toBeUndefined();
     expect(tally.codes.get('INVALID_STATE')).toBeGreaterThan(0);
     circle.close();
+  });
+
+  it('claims for another session, and requests after a removal, are typed or find the socket closed', async () => {
+    const circle = await Circle.open(server);
+    const seats = await seatFuzzers(circle, by.elsewhere);
+    const tally = new FuzzTally();
+    const v = <N extends FuzzCommand['message']['name']>(name: N, payload: unknown) => ({ name, mutation: 'valid' as const, payload });
+    const claim = v('session.claim', { sessionId: '$otherSession', token: '$memberToken', deviceId: 'claiming-device-0123456' });
+    const script: FuzzCommand[] = [
+      { role: 'unjoined', message: claim }, { role: 'waiting', message: claim },
+      { role: 'member', message: v('media.consume', { producerId: '$otherProducer' }) },
+      { role: 'facilitator', message: v('facilitator.remove', { peerId: '$otherMember' }) },
+      { role: 'facilitator', message: v('facilitator.remove', { peerId: '$member' }) },
+      { role: 'member', message: v('media.closeProducer', { producerId: '$producer' }) },
+      { role: 'cofacilitator', message: v('facilitator.admit', { peerId: '$member' }) },
+    ];
+    try {
+      expect(await runCommands(seats, script, tally)).toBeUndefined();
+      await seats.bots.member.disconnected();
+      expect(await runCommands(seats, script.slice(-2), tally)).toBeUndefined();
+      expect([...tally.codes.keys()]).toEqual(expect.arrayContaining(['NOT_FOUND']));
+      expect([...tally.rows.values()].reduce((n, r) => n + r.closed, 0)).toBeGreaterThanOrEqual(1);
+      expect((await record(server, by.elsewhere.sessionId)).roster.members.map((m) => m.id)).toContain(by.ann.selfId);
+    } finally {
+      circle.close();
+    }
   });
 });
 
