@@ -233,10 +233,15 @@ export abstract class SessionCore {
     }
   }
 
-  /** Runs `task` in the session's queue at `at` (the machine ignores a wake-up that no longer applies). */
+  /**
+   * Runs `task` in the session's queue at `at` (the machine ignores a wake-up that no longer applies). A timer may
+   * fire a little before Date.now() reaches `at` (timers keep a monotonic clock): then it is set again for the rest,
+   * or the machine would take the wake-up as early, ignore it, and never be woken again.
+   */
   private wakeAt(at: number, task: () => Promise<unknown>): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
+      if (Date.now() < at) return this.wakeAt(at, task);
       void this.run(task).catch(() => undefined);
     }, Math.max(0, at - Date.now()));
     timer.unref();
