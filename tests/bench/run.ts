@@ -231,7 +231,7 @@ async function thinLinks(): Promise<void> {
 }
 
 const LOAD_MEMBERS = 8;
-const LOAD_STEPS = (process.env.BENCH_LOAD_STEPS ?? '1,2,4,8,12,16').split(',').map(Number).slice(0, 8);
+const LOAD_STEPS = (process.env.BENCH_LOAD_STEPS ?? '1,2,4,8,12,16,24,32').split(',').map(Number).slice(0, 8);
 const LOAD_WINDOW_MS = Number(process.env.BENCH_LOAD_WINDOW_MS ?? 8000);
 const LOAD_BUDGET_MS = Number(process.env.BENCH_LOAD_BUDGET_MS ?? 300_000);
 
@@ -255,6 +255,7 @@ async function loadSteps(): Promise<void> {
     rows.push([n, h.streams, fmt(pct(h.latencies, 50)), fmt(p99), `${h.latencies.length}/${h.failedRequests}`,
       (100 * h.loss).toFixed(2), (100 * b.loss).toFixed(2), h.workerCores.toFixed(3), h.nodeCores.toFixed(3),
       b.workerCores.toFixed(3), b.nodeCores.toFixed(3), perStream(h).toFixed(2), perStream(b).toFixed(2), fmt(perStream(h) / perStream(b))]);
+    console.log(`load step ${n}: p99 ${fmt(p99)} ms, ${((performance.now() - t0) / 1000).toFixed(0)} s so far`);
     if (p99 > 100) break;
     held = n;
   }

@@ -42,6 +42,13 @@ export function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/** `p`, or a failure once `ms` pass: no step of the load waits forever. */
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: over ${ms} ms`)), ms); });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** The mediasoup router of a Hearth session (a test reaching into the in-process server; no message leads here). */
 function routerOf(server: TestServer, sessionId: string): types.Router {
   const s = server.app.sessions.get(sessionId);
@@ -77,19 +84,25 @@ async function measure(members: MediaMember[][], workerPids: number[], windowMs:
 
 /** Hearth: signaling bots in N sessions of M, and their RTP through each session's own router. */
 export async function hearthLoad(opts: LoadOptions): Promise<LoadResult> {
-  const server = await startServer({ mediasoup: { numWorkers: 1 } });
+  // Every bot comes from 127.0.0.1: lift the per-address socket limits, as for a clinic behind one NAT.
+  const server = await startServer({
+    mediasoup: { numWorkers: 1 }, limits: { connectionsPerAddress: 10_000, connectsPerAddressPerMinute: 100_000 },
+  });
   const lat = new Latencies();
   const sessions: LoadSession[] = [];
   const media: MediaMember[][] = [];
   try {
     let streams = 0;
-    for (let s = 0; s < opts.sessions; s++) {
-      const session = await openLoadSession(server, opts.members, new Latencies());
-      sessions.push(session);
-      const group = await Promise.all(session.members.map((_, i) => MediaMember.open(1000 * (s + 1) + 10 * i)));
-      media.push(group);
-      streams += await attach(routerOf(server, session.circle.session.sessionId), group);
-    }
+    const setup = async () => {
+      for (let s = 0; s < opts.sessions; s++) {
+        const session = await openLoadSession(server, opts.members, new Latencies());
+        sessions.push(session);
+        const group = await Promise.all(session.members.map((_, i) => MediaMember.open(1000 * (s + 1) + 10 * i)));
+        media.push(group);
+        streams += await attach(routerOf(server, session.circle.session.sessionId), group);
+      }
+    };
+    await withDeadline(setup(), 30_000 + 10_000 * opts.sessions, 'load setup');
     const pids = server.app.workers.workers().map((w) => w.pid);
     const m = await measure(media, pids, opts.windowMs, (until) => chatter(sessions, lat, opts.requestEveryMs ?? 1000, until));
     return { ...m, latencies: lat.ms.sort((a, b) => a - b), failedRequests: lat.failed, streams };
