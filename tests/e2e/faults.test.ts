@@ -128,7 +128,10 @@ describe('the server restarts under a session', () => {
     const fay = await arrive(browser, links.facilitator, 'Fay');
     const ann = await arrive(browser, links.member, 'Ann');
     await admitFromPanel(fay, ann, 'Ann');
-    await eventually(async () => (await tileNames(fay)).includes('Ann'), 20_000, 'Fay sees Ann');
+    // Both in the session with media flowing (each page has finished entering) before the crash.
+    for (const [page, other] of [[fay, 'Ann'], [ann, 'Fay']] as const) {
+      await eventually(async () => ((await audioPacketsOver(page, other, 600)) ?? 0) > 2, 30_000, `${other} heard`);
+    }
 
     // A crash and a restart on the same port: the new process knows nothing of the session (memory only).
     await kill(proc);
