@@ -45,6 +45,7 @@ describe('every example configuration in infra/ validates against the config sch
     expect(config.turn?.urls).toEqual(['turn:meet.example.org:3478?transport=udp', 'turns:meet.example.org:5349?transport=tcp']);
     expect(config.rtc.announcedAddress).toBe(composeVars.HEARTH_PUBLIC_IP);
     expect(config.adminKeyFile).toBe('/run/secrets/admin_key');
+    expect(config.http.trustProxy).toBe(true); // behind Caddy: per-address limits count members, not the proxy
   });
 
   it('systemd: hearth.env, the unit\'s own Environment= lines and hearth.json together', () => {
@@ -56,6 +57,7 @@ describe('every example configuration in infra/ validates against the config sch
     const config = loadConfig(json('systemd/hearth.json'), configFromEnv(env));
     expect(config.adminKeyFile).toBe('/run/credentials/hearth.service/admin-key');
     expect(config.http.host).toBe('127.0.0.1');
+    expect(config.http.trustProxy).toBe(true);
   });
 });
 
