@@ -1,5 +1,4 @@
 import { afterEach, expect, it } from 'vitest';
-import type { Bot } from '../support/Bot.js';
 import { closeCircle, openFastCircle, type Circle } from '../support/circle.js';
 import type { FastServer } from '../support/server.js';
 
@@ -11,16 +10,10 @@ let server: FastServer;
 let circle: Circle;
 afterEach(() => closeCircle({ server, circle }));
 
-function cut(bot: Bot): Promise<void> {
-  const gone = bot.disconnected();
-  (bot.socket.io.engine as unknown as { close(): void }).close();
-  return gone;
-}
-
 it('resuming into a session that ended meanwhile is answered SESSION_ENDED; an unknown one SESSION_NOT_FOUND', async () => {
   ({ server, circle } = await openFastCircle());
   const ann = await circle.member('Ann');
-  await cut(ann.bot);
+  await ann.bot.cut();
   await circle.facilitator.bot.waitFor('peer.away', (e) => e.peerId === ann.selfId && e.away);
   expect(await circle.facilitator.bot.request('facilitator.end', {})).toMatchObject({ ok: true });
   const bot = await circle.connect();

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Bot } from '../support/Bot.js';
 import { closeCircle, openFastCircle, type Circle } from '../support/circle.js';
 import { eventually, type FastServer } from '../support/server.js';
 
@@ -15,17 +14,11 @@ afterEach(async () => {
   await closeCircle({ server, circle });
 });
 
-function cut(bot: Bot): Promise<void> {
-  const gone = bot.disconnected();
-  (bot.socket.io.engine as unknown as { close(): void }).close();
-  return gone;
-}
-
 describe('the end of a reconnect grace', () => {
   it('comes even when the timer fires before the wall clock says it is time', { timeout: 20_000 }, async () => {
     ({ server, circle } = await openFastCircle({ sessions: { reconnectGraceSeconds: 5 } }));
     const ann = await circle.member('Ann');
-    await cut(ann.bot);
+    await ann.bot.cut();
     await circle.facilitator.bot.waitFor('peer.away', (e) => e.peerId === ann.selfId && e.away);
     // From now on the wall clock reads 3 ms behind the timers' clock.
     const realNow = Date.now.bind(Date);

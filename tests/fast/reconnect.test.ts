@@ -12,13 +12,6 @@ let server: FastServer;
 let circle: Circle;
 afterEach(() => closeCircle({ server, circle }));
 
-/** Kills the socket's transport as a dead link would: the server sees 'transport close', not a leave. */
-function cut(bot: Bot): Promise<void> {
-  const gone = bot.disconnected();
-  (bot.socket.io.engine as unknown as { close(): void }).close();
-  return gone;
-}
-
 async function resumeOn(seat: Seat, token = seat.room.resume!.token): Promise<{ bot: Bot; ack: Awaited<ReturnType<Bot['request']>> }> {
   const bot = await circle.connect();
   const ack = await bot.request('session.resume', { sessionId: circle.session.sessionId, resumeToken: token });
@@ -34,7 +27,7 @@ describe('a dropped link', () => {
     const ann = await circle.member('Ann');
     const annsMic = await mic(ann.bot);
     expect(ann.room.resume).toMatchObject({ graceMs: 60_000 });
-    await cut(ann.bot);
+    await ann.bot.cut();
     await circle.facilitator.bot.waitFor('peer.away', (e) => e.peerId === ann.selfId && e.away);
     await eventually(() => awayIn(ann.selfId) === true, 2000, 'away on the panel');
     // Nothing left: no peer.left, and the media objects wait.
@@ -61,8 +54,8 @@ describe('a dropped link', () => {
     await circle.facilitator.bot.ok('facilitator.setTurnMode', { mode: 'stick' });
     await ann.bot.ok('turn.request', {});
     await ben.bot.ok('turn.request', {});
-    await cut(ann.bot);
-    await cut(ben.bot);
+    await ann.bot.cut();
+    await ben.bot.cut();
     await circle.facilitator.bot.waitFor('peer.away', (e) => e.peerId === ben.selfId && e.away);
     const annBack = await resumeOn(ann);
     const benBack = await resumeOn(ben);
@@ -94,7 +87,7 @@ describe('a dropped link', () => {
     ({ server, circle } = await openFastCircle({ sessions: { reconnectGraceSeconds: 5 } }));
     const ann = await circle.member('Ann');
     await mic(ann.bot);
-    await cut(ann.bot);
+    await ann.bot.cut();
     await circle.facilitator.bot.waitFor('peer.away', (e) => e.peerId === ann.selfId && e.away);
     // The grace is 5 s; the rest is headroom for a loaded CI machine (all suites share its two cores).
     await circle.facilitator.bot.waitFor('peer.left', (e) => e.peerId === ann.selfId, 15_000);
@@ -105,7 +98,7 @@ describe('a dropped link', () => {
   it('refuses a made-up token and a token for another session, changing nothing', async () => {
     ({ server, circle } = await openFastCircle());
     const ann = await circle.member('Ann');
-    await cut(ann.bot);
+    await ann.bot.cut();
     expect((await resumeOn(ann, 'A'.repeat(22))).ack).toMatchObject({ ok: false, code: 'RESUME_EXPIRED' });
     const bot = await circle.connect();
     const other = await bot.request('session.resume', { sessionId: 'S'.repeat(22), resumeToken: ann.room.resume!.token });
@@ -118,7 +111,7 @@ describe('a dropped link', () => {
     ({ server, circle } = await openFastCircle());
     const wes = await circle.waiting('Wes');
     await circle.facilitator.bot.waitFor('facilitator.roster', (r) => r.waiting.some((w) => w.id === wes.selfId));
-    await cut(wes.bot);
+    await wes.bot.cut();
     await circle.facilitator.bot.waitFor('facilitator.roster', (r) => r.waiting.length === 0);
   });
 });

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Bot } from '../support/Bot.js';
 import { closeCircle, newDeviceId, openFastCircle, type Circle } from '../support/circle.js';
 import { eventually, type FastServer } from '../support/server.js';
 
@@ -10,13 +9,6 @@ import { eventually, type FastServer } from '../support/server.js';
 let server: FastServer;
 let circle: Circle;
 afterEach(() => closeCircle({ server, circle }));
-
-/** Kills the socket's transport as a dead link would: the server sees a drop, not a leave. */
-function cut(bot: Bot): Promise<void> {
-  const gone = bot.disconnected();
-  (bot.socket.io.engine as unknown as { close(): void }).close();
-  return gone;
-}
 
 async function flood(n: number): Promise<string[]> {
   const codes: string[] = [];
@@ -50,7 +42,7 @@ describe('a full waiting room', () => {
     expect(co.ack).toMatchObject({ role: 'cofacilitator', admitted: true });
 
     // Ann's link drops; she resumes her seat on a new socket.
-    await cut(ann.bot);
+    await ann.bot.cut();
     await eventually(() => session.roster().members.some((m) => m.id === ann.selfId && m.away), 3000, 'Ann away');
     const annBack = await circle.connect();
     expect(await annBack.request('session.resume', { sessionId: circle.session.sessionId, resumeToken: ann.room.resume!.token }))

@@ -58,16 +58,9 @@ async function newcomer(): Promise<void> {
   await withMedia(p);
 }
 
-/** Kills the socket's transport as a dead link would: the server sees 'transport close', not a leave. */
-function cut(bot: Bot): Promise<void> {
-  const gone = bot.disconnected();
-  (bot.socket.io.engine as unknown as { close(): void }).close();
-  return gone;
-}
-
 /** A dropped link and the member back on a new socket within the grace: the same seat, its media kept. */
 async function dropAndReturn(p: Present): Promise<void> {
-  await cut(p.bot);
+  await p.bot.cut();
   const bot = await circle.connect();
   // The server takes the seat as `away` once it sees the socket close; until then a resume is refused.
   let back: Awaited<ReturnType<typeof bot.request<'session.resume'>>> | undefined;
@@ -91,7 +84,7 @@ async function minute(m: number): Promise<void> {
     const p = present[Math.floor(rnd() * present.length)]!;
     present.splice(present.indexOf(p), 1);
     lostAt.push(Date.now());
-    await cut(p.bot);
+    await p.bot.cut();
     return;
   }
   if (present.length < 4 || (r < 0.3 && present.length < 12)) { happened.joined++; return newcomer(); }

@@ -76,6 +76,13 @@ export class Bot {
     return new Promise((r) => this.socket.once('disconnect', () => r()));
   }
 
+  /** Kills the socket's transport as a dead link would: the server sees a drop ('transport close'), not a leave. */
+  cut(): Promise<void> {
+    const gone = this.disconnected();
+    (this.socket.io.engine as unknown as { close(): void }).close();
+    return gone;
+  }
+
   close(): void {
     this.socket.disconnect();
   }
