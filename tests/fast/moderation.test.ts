@@ -188,13 +188,30 @@ describe('removal and ending', () => {
     })).toMatchObject({ ok: false, code: 'SESSION_NOT_FOUND' });
   });
 
-  it("a worker's death ends the sessions on it with SESSION_LOST (registry wiring, no worker needed)", async () => {
+  it("a worker's death rebuilds the sessions on it: the old media closed, new media, members told (registry wiring)", async () => {
+    const ann = await circle.member('Ann');
+    await send(ann.bot);
+    const [before] = server.media.live();
+    const told = ann.bot.waitFor('media.restart');
+    await server.app.sessions.rebuildSessionsOnWorker(0);
+    expect((await told).generation).toBe(1);
+    expect(fay().eventsOf('media.restart')).toHaveLength(1);
+    expect(before!.closed).toBe(true);
+    expect(server.media.live()).toHaveLength(1);
+    expect(await server.media.totals()).toMatchObject({ sessions: 1, producers: 0, transports: 0 });
+    expect(ann.bot.eventsOf('session.closing')).toEqual([]);
+    expect(server.app.sessions.get(circle.session.sessionId)).toBeDefined();
+  });
+
+  it('a session whose media cannot be made again ends with SESSION_LOST', async () => {
     const ann = await circle.member('Ann');
     const gone = ann.bot.disconnected();
-    server.app.sessions.endSessionsOnWorker(0);
+    server.media.unavailable = true;
+    await server.app.sessions.rebuildSessionsOnWorker(0);
     await gone;
     expect(ann.bot.eventsOf('session.closing')).toEqual([{ code: 'SESSION_LOST' }]);
     expect(server.media.live()).toEqual([]);
+    expect(server.app.sessions.get(circle.session.sessionId)).toBeUndefined();
     const health = await (await fetch(`${server.url}/healthz`)).json();
     expect(health).toEqual({ ok: true, workers: 0 });
   });

@@ -25,24 +25,5 @@ describe('mediasoup worker pool', () => {
     a.close();
     b.close();
   });
-
-  it('when a worker dies, its sessions end with SESSION_LOST, others go on, and the worker comes back', async () => {
-    const doomed = await Circle.open(server);
-    const safe = await Circle.open(server);
-    const doomedIndex = server.app.sessions.get(doomed.session.sessionId)!.room.media.workerIndex;
-    const member = await doomed.member('Ann');
-    const gone = member.bot.disconnected();
-    const pid = server.app.workers.workers()[doomedIndex]!.pid;
-    process.kill(pid, 'SIGKILL');
-    await gone;
-    expect(member.bot.eventsOf('session.closing')).toEqual([{ code: 'SESSION_LOST' }]);
-    expect(server.app.sessions.get(doomed.session.sessionId)).toBeUndefined();
-    // The other session still works.
-    await safe.member('Ben');
-    await eventually(() => server.app.workers.workers().length === 2, 10_000, 'worker restarted');
-    expect(server.app.workers.workers().map((w) => w.pid)).not.toContain(pid);
-    const fresh = await Circle.open(server);
-    await fresh.member('Cal');
-    for (const c of [doomed, safe, fresh]) c.close();
-  });
+  // A worker's death mid-session: tests/integration/rebuild.test.ts.
 });

@@ -299,9 +299,12 @@ export class FakeMedia implements RoomMedia {
 export class FakeMediaRooms {
   readonly rooms: FakeMedia[] = [];
   readonly factory: RoomMediaFactory;
+  /** Set: no room can be made (as when no mediasoup worker comes back). */
+  unavailable = false;
 
   constructor(opts: { maxPeers?: number; workerIndex?: number } = {}) {
     this.factory = async (events) => {
+      if (this.unavailable) throw new Error('no mediasoup worker is running');
       const media = new FakeMedia(events, opts.workerIndex ?? 0, 4 * (opts.maxPeers ?? 50));
       this.rooms.push(media);
       return media;

@@ -68,7 +68,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
   const workers = opts.media ? WorkerPool.idle(config, fastify.log) : await WorkerPool.start(config, fastify.log);
   const tokens = await TokenService.create();
   const adminKey = givenKey ?? randomBytes(24).toString('base64url');
-  const makeMedia: RoomMediaFactory = opts.media ?? (async (events) => MediaRoom.create(workers.pick(), config, events));
+  const makeMedia: RoomMediaFactory = opts.media ?? (async (events) => MediaRoom.create(await workers.acquire(), config, events));
   const decorate = opts.decorateMedia;
   const createMedia: RoomMediaFactory = decorate ? async (events) => decorate(await makeMedia(events)) : makeMedia;
   const sessions = new SessionRegistry(createMedia, {
@@ -79,7 +79,7 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     ...(turn ? { iceServers: () => [mintTurnCredentials(turn)] } : {}),
     ...(directory ? { directory } : {}),
   });
-  workers.onWorkerDied((slot) => sessions.endSessionsOnWorker(slot.index));
+  workers.onWorkerDied((slot) => void sessions.rebuildSessionsOnWorker(slot.index));
 
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(fastify.server, {
     maxHttpBufferSize: MAX_MESSAGE_BYTES,

@@ -12,18 +12,25 @@ export interface WorkerSlot {
   readonly webRtcServer: types.WebRtcServer;
   /** Rooms placed on this worker; the pool puts new rooms on the least loaded. */
   rooms: number;
+  /** When it started (ms): one that dies young is restarted after a pause, not at once (no crash loop). */
+  readonly startedAt: number;
 }
 
 type DiedListener = (slot: WorkerSlot) => void;
 
+/** How long `acquire` waits for a worker to be running again when none is (all of them died). */
+const ACQUIRE_WAIT_MS = 15_000;
+
 /**
- * One mediasoup worker per core (or as configured). When a worker dies, the rooms on it are gone:
- * listeners (the room registry) close them so members reconnect, and the slot is restarted after a
- * back-off so new rooms can use it again.
+ * One mediasoup worker per core (or as configured). When a worker dies, the rooms on it are gone: listeners (the
+ * session registry) rebuild them on another worker, and the slot is restarted at once (then with a back-off if
+ * starting fails) so it can take rooms again.
  */
 export class WorkerPool {
   private readonly slots: (WorkerSlot | undefined)[] = [];
   private readonly diedListeners: DiedListener[] = [];
+  /** Callers of `acquire` waiting for any worker to run again. */
+  private waiters: (() => void)[] = [];
   private closed = false;
 
   private constructor(
@@ -62,6 +69,27 @@ export class WorkerPool {
     return best;
   }
 
+  /**
+   * The live slot with the fewest rooms; when none runs (the only worker just died), the first one restarted, within
+   * ACQUIRE_WAIT_MS. Rebuilding rooms after a death and creating sessions meanwhile both go through here.
+   */
+  async acquire(waitMs = ACQUIRE_WAIT_MS): Promise<WorkerSlot> {
+    if (this.slots.some((s) => s)) return this.pick();
+    if (this.closed) throw new Error('no mediasoup worker is running');
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== done);
+        reject(new Error('no mediasoup worker is running'));
+      }, waitMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.waiters.push(done);
+    });
+    return this.pick();
+  }
+
   /** Ports the media sockets listen on, one per worker slot (for logs and tests). */
   rtcPorts(): number[] {
     return this.slots.flatMap((s) => (s ? [s.webRtcServer.appData.port as number] : []));
@@ -73,6 +101,7 @@ export class WorkerPool {
 
   close(): void {
     this.closed = true;
+    this.waiters = [];
     for (const slot of this.slots) slot?.worker.close();
   }
 
@@ -89,7 +118,7 @@ export class WorkerPool {
       const webRtcServer = await worker.createWebRtcServer({ listenInfos });
       const dump = await webRtcServer.dump();
       webRtcServer.appData.port = dump.udpSockets[0]?.port ?? port;
-      const slot: WorkerSlot = { index, worker, webRtcServer, rooms: 0 };
+      const slot: WorkerSlot = { index, worker, webRtcServer, rooms: 0, startedAt: Date.now() };
       worker.on('died', (error) => this.handleDeath(slot, error));
       return slot;
     } catch (error) {
@@ -108,7 +137,7 @@ export class WorkerPool {
         this.log.error({ err: e }, 'worker-died listener failed');
       }
     }
-    this.respawn(slot.index, 1000);
+    this.respawn(slot.index, Date.now() - slot.startedAt < 10_000 ? 1000 : 0);
   }
 
   private respawn(index: number, delayMs: number): void {
@@ -116,13 +145,14 @@ export class WorkerPool {
       if (this.closed) return;
       this.spawn(index).then(
         (slot) => {
-          if (this.closed) slot.worker.close();
-          else this.slots[index] = slot;
+          if (this.closed) return slot.worker.close();
+          this.slots[index] = slot;
           this.log.warn({ worker: index }, 'mediasoup worker restarted');
+          for (const wake of this.waiters.splice(0)) wake();
         },
         (error: unknown) => {
           this.log.error({ worker: index, err: error }, 'mediasoup worker restart failed; retrying');
-          this.respawn(index, Math.min(delayMs * 2, 30_000));
+          this.respawn(index, Math.min(Math.max(delayMs * 2, 500), 30_000));
         },
       );
     }, delayMs).unref();

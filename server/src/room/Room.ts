@@ -23,12 +23,48 @@ export function qualityOf(score: number): Quality {
 export class Room {
   private readonly seated = new Map<string, { card: PeerCard; link: Link; away: boolean; where: Whereabouts }>();
   private closedFlag = false;
+  /** How many times the media moved to a new router (see `rebuild`). */
+  private generation = 0;
   onChange: () => void = () => undefined;
 
-  constructor(readonly media: RoomMedia) {}
+  constructor(private current: RoomMedia) {}
+
+  get media(): RoomMedia {
+    return this.current;
+  }
+
+  get mediaGeneration(): number {
+    return this.generation;
+  }
+
+  /**
+   * The media moved to a new router (the old one's worker died): every member in the circle is added to it with the
+   * video mode, space and always-heard set the circle had; what they sent is gone (the others are not told track by
+   * track: every member sets its media up again on `media.restart`, and the new tracks arrive as `producer.added`).
+   * The caller sets the floor's audible set again, then calls `announceRestart`.
+   */
+  async rebuild(media: RoomMedia): Promise<void> {
+    const old = this.current;
+    this.current = media;
+    this.generation++;
+    old.close();
+    for (const [id, s] of this.seated) {
+      media.addPeer(id);
+      s.link.producers.clear();
+      if (s.link.videoMode !== 'full') await media.setVideoMode(id, s.link.videoMode);
+      if (mediaSpace(s.where) !== 'circle') await media.setSpace(id, mediaSpace(s.where));
+    }
+    media.setAlwaysHeard(this.moderators());
+    this.onChange();
+  }
+
+  /** Tells everyone in the circle to set their media up again on the new router (after `rebuild`). */
+  announceRestart(): void {
+    this.sendAll('media.restart', { routerRtpCapabilities: this.current.routerRtpCapabilities as Record<string, unknown>, generation: this.generation });
+  }
 
   /** Seats a member: the others learn it; the snapshot lists who was there before. */
-  join(card: PeerCard, link: Link): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self'> {
+  join(card: PeerCard, link: Link): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self' | 'mediaGeneration'> {
     const peers = [...this.seated.values()].map((s) => info(s.card, s.link, s.away, isApart(s.where)));
     this.seated.set(card.id, { card: { ...card }, link, away: false, where: inCircle() });
     this.media.addPeer(card.id);
@@ -36,7 +72,7 @@ export class Room {
     const self = info(card, link, false, false);
     this.broadcast(card.id, 'peer.joined', self);
     this.onChange();
-    return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self };
+    return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self, mediaGeneration: this.generation };
   }
 
   /** Out of the circle; the others learn it, with the facilitator's signed revocation of its key if there is one. */
@@ -64,11 +100,14 @@ export class Room {
   }
 
   /** The circle as one member sees it on coming back: everyone else, with what they send and who is away. */
-  view(peerId: string): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self'> | undefined {
+  view(peerId: string): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self' | 'mediaGeneration'> | undefined {
     const me = this.seated.get(peerId);
     if (!me) return undefined;
     const peers = [...this.seated].filter(([id]) => id !== peerId).map(([, s]) => info(s.card, s.link, s.away, isApart(s.where)));
-    return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self: info(me.card, me.link, false, false) };
+    return {
+      routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self: info(me.card, me.link, false, false),
+      mediaGeneration: this.generation,
+    };
   }
 
   // ── spaces: the circle, a side room, not private right now ──

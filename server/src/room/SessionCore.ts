@@ -116,13 +116,25 @@ export abstract class SessionCore {
   }
 
   /** What a member needs to (re-)enter the circle: who is there, keys metadata, and how to come back after a drop. */
-  protected snapshotFor(m: SessionMember, joined: Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self'>): RoomSnapshot {
+  protected snapshotFor(m: SessionMember, joined: Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self' | 'mediaGeneration'>): RoomSnapshot {
     m.link.resumeToken ??= randomBytes(16).toString('base64url');
     return {
       ...joined, keyEpoch: this.keys.keyEpoch, revocations: this.signed.revocations(),
       resume: { token: m.link.resumeToken, graceMs: this.graceMs },
       ...(this.iceServers ? { iceServers: this.iceServers() } : {}),
     };
+  }
+
+  /**
+   * The media moved to a new router (its worker died; the registry made the new one): the circle is set up on it as
+   * it was (video modes, spaces, who is heard on the floor), then everyone in it is told to set their media up again.
+   * Members, roles, keys and the floor do not change. Runs in the queue.
+   */
+  async rebuildMedia(media: RoomMedia): Promise<void> {
+    if (this.state.ended) return media.close();
+    await this.room.rebuild(media);
+    await this.applyAudible(this.speakers);
+    this.room.announceRestart();
   }
 
   /** Where a connection's member stands, as the gateway authorizes it. */

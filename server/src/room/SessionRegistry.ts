@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, type IceServer, type SessionKind } from '@hearth/shared';
-import type { RoomMediaFactory } from './ports.js';
+import type { MediaEvents, RoomMediaFactory } from './ports.js';
 import { Session } from './Session.js';
 
 export interface RegistryOptions {
@@ -45,10 +45,7 @@ export class SessionRegistry {
     const id = randomBytes(16).toString('base64url');
     // The session is needed inside the media callbacks, which can only fire after creation.
     let session: Session | undefined;
-    const media = await this.createMedia({
-      consumerClosed: (peerId, consumerId) => void session?.run(() => session?.room.notifyConsumerClosed(peerId, consumerId)),
-      producerScore: (peerId, score) => void session?.run(() => session?.room.updateQuality(peerId, score)),
-    });
+    const media = await this.createMedia(mediaEvents(() => session));
     const { maxPeers, maxWaiting, reconnectGraceMs, iceServers } = this.opts;
     const limits = { maxPeers, maxWaiting, reconnectGraceMs, ...(iceServers ? { iceServers } : {}) };
     session = new Session({ id, title, kind, signingKey }, media, limits);
@@ -78,11 +75,20 @@ export class SessionRegistry {
   }
 
   /**
-   * Sessions whose media lived on a dead worker end (SESSION_LOST); members are told and can be invited again.
-   * Each end waits its turn in its session's queue; `end()` is the one to await.
+   * Sessions whose media lived on a dead worker get new media (a router on another worker, or on this one restarted)
+   * and their members set theirs up again (`Session.rebuildMedia`); a session whose new media cannot be made ends
+   * (SESSION_LOST). Resolves when every one is rebuilt or ended.
    */
-  endSessionsOnWorker(workerIndex: number): void {
-    for (const s of this.list()) if (s.room.media.workerIndex === workerIndex) void this.end(s, ErrorCode.SESSION_LOST);
+  async rebuildSessionsOnWorker(workerIndex: number): Promise<void> {
+    const hit = this.list().filter((s) => s.room.media.workerIndex === workerIndex);
+    await Promise.all(hit.map(async (s) => {
+      try {
+        const media = await this.createMedia(mediaEvents(() => s));
+        await s.run(() => s.rebuildMedia(media));
+      } catch {
+        await this.end(s, ErrorCode.SESSION_LOST);
+      }
+    }));
   }
 
   /** Whether this session ran on this process and ended (recently: the last ENDED_REMEMBERED are kept). */
@@ -106,4 +112,12 @@ export class SessionRegistry {
       if (s.size === 0 && now - s.lastActivity > this.opts.idleMs) void this.end(s);
     }
   }
+}
+
+/** What a session's media reports back, into the session's queue. */
+function mediaEvents(session: () => Session | undefined): MediaEvents {
+  return {
+    consumerClosed: (peerId, consumerId) => void session()?.run(() => session()?.room.notifyConsumerClosed(peerId, consumerId)),
+    producerScore: (peerId, score) => void session()?.run(() => session()?.room.updateQuality(peerId, score)),
+  };
 }

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { AMBIENT_FINDINGS, PRIVACY_ITEMS, REACTIONS, ROLES, SESSION_KINDS, TURN_MODES } from '../vocabulary/index.js';
 
 /** Bump on any incompatible change to a message below. Sent in the socket.io handshake (`auth`). */
-export const PROTOCOL_VERSION = 8;
+export const PROTOCOL_VERSION = 9;
 
 /** Largest socket.io packet the server accepts, in bytes (checked before parsing). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -200,6 +200,11 @@ export const RoomSnapshot = Type.Object({
   prepared: Type.Optional(PreparedMedia),
   /** TURN servers with credentials minted for this member now (absent: the server has no TURN configured). */
   iceServers: Type.Optional(Type.Array(IceServer, { maxItems: 4 })),
+  /**
+   * How many times the session's media was rebuilt on a new router (`media.restart`): a member coming back from a
+   * dropped link whose media is of an older generation sets it up again instead of restarting ICE.
+   */
+  mediaGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type RoomSnapshot = Static<typeof RoomSnapshot>;
 

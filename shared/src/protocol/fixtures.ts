@@ -183,7 +183,7 @@ export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
   'session.admitted': [
     { routerRtpCapabilities: { codecs: [] }, peers: [peer], self, keyEpoch: 4, revocations: [] },
     { routerRtpCapabilities: {}, peers: [], self, keyEpoch: 0, revocations: [{ peerId: 'r1', publicKey: 'A'.repeat(43), revocation: 'S'.repeat(86) }] },
-    { routerRtpCapabilities: {}, peers: [{ ...peer, away: true }], self, keyEpoch: 2, revocations: [], resume: { token: 'R'.repeat(22), graceMs: 60000 } },
+    { routerRtpCapabilities: {}, peers: [{ ...peer, away: true }], self, keyEpoch: 2, revocations: [], resume: { token: 'R'.repeat(22), graceMs: 60000 }, mediaGeneration: 2 },
     {
       routerRtpCapabilities: {}, peers: [], self, keyEpoch: 0, revocations: [],
       iceServers: [{ urls: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:443?transport=tcp'], username: '1795490000:AbCdEfGhIjKl', credential: 'q3Zb0vJ1f2x8mYk5Lw9cTnR4sUo=' }],
@@ -217,6 +217,7 @@ export const VALID_EVENTS: Record<ServerEventName, unknown[]> = {
   'producer.closed': [{ producerId: 'p1', peerId: 'a1' }],
   'producer.paused': [{ producerId: 'p1', peerId: 'a1', paused: true }],
   'media.videoMode': [{ video: 'low', byFacilitator: true }, { video: 'full', byFacilitator: false }],
+  'media.restart': [{ routerRtpCapabilities: { codecs: [] }, generation: 1 }],
   'consumer.closed': [{ consumerId: 'c1' }],
   'turn.state': [
     { mode: 'stick', holder: 'a1', queue: ['b1'], order: [], limitMs: 120000, endsAt: 5000, warnAt: 2000, turn: 3, serverNow: 1000 },

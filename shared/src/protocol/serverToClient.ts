@@ -97,6 +97,12 @@ export const ServerEvents = {
   'producer.paused': Type.Object({ producerId: Id, peerId: Id, paused: Type.Boolean() }),
   /** A facilitator changed how much video this member takes part in (see `media.setReceiveMode`). */
   'media.videoMode': Type.Object({ video: VideoModeSchema, byFacilitator: Type.Boolean() }),
+  /**
+   * The session's media moved to a new router (its mediasoup worker died and the server rebuilt the room on
+   * another): every transport, producer and consumer is gone. The member sets its media up again on this router
+   * (same keys: nothing to rekey) and sends what it sent; the others' tracks arrive again as `producer.added`.
+   */
+  'media.restart': Type.Object({ routerRtpCapabilities: Type.Record(Type.String(), Type.Unknown()), generation: Type.Integer({ minimum: 0 }) }),
   /** The server closed one of this member's consumers. */
   'consumer.closed': Type.Object({ consumerId: Id }),
   /** The floor changed (mode, holder, queue, timer). */
