@@ -45,7 +45,7 @@ const VIDEO_ENCODINGS: (RTCRtpEncodingParameters & { scalabilityMode?: string })
 
 /** mediasoup-client's device and this member's two transports; every step is a signaling request. */
 export class MediaSession {
-  private readonly device = new Device();
+  private device = new Device();
   private sendTransport: types.Transport | undefined;
   private recvTransport: types.Transport | undefined;
   /** TURN servers with credentials the server minted for us (none: the SFU is reached directly). */
@@ -72,6 +72,17 @@ export class MediaSession {
     this.sendTransport = send;
     this.recvTransport = recv;
     this.watchNetwork();
+  }
+
+  /**
+   * The server rebuilt the session's media on a new router (`media.restart`): everything we had there is gone, so
+   * ours goes too (our tracks keep running: producers never stop them) and is made again on the new router, with a
+   * device loaded with its capabilities. The caller sends its tracks again; the keys do not change.
+   */
+  async restart(routerRtpCapabilities: unknown): Promise<void> {
+    this.close();
+    this.device = new Device();
+    await this.start(routerRtpCapabilities);
   }
 
   async produce(source: MediaSource, track: MediaStreamTrack): Promise<void> {

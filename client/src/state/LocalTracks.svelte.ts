@@ -45,6 +45,19 @@ export class LocalTracks {
     } else req.video?.stop();
   }
 
+  /**
+   * The same tracks, sent again on media set up anew (the server rebuilt the session's media): the microphone as it
+   * was (muted stays muted: its track is still disabled, so nothing but silence can go out before the server hears
+   * of the mute), the camera if it was on.
+   */
+  async sendAgain(media: MediaSession): Promise<void> {
+    if (this.audio?.readyState === 'live') {
+      await media.produce('mic', this.audio);
+      if (!this.micOn) await media.setPaused('mic', true);
+    }
+    if (this.cameraOn && this.video?.readyState === 'live') await media.produce('camera', this.video);
+  }
+
   async toggleMic(): Promise<void> {
     if (!this.audio || !this.ports.joined()) return;
     const on = !this.micOn;

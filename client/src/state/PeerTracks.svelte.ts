@@ -1,5 +1,7 @@
 import type { MediaSource, PeerInfo, ProducerInfo, Role } from '@hearth/shared';
 import type { ConsumeAnswer, MediaSession, RemoteTrack } from '../media/MediaSession.js';
+import type { SignalingClient } from '../connection/SignalingClient.js';
+import type { KeyManager } from '../e2ee/KeyManager.js';
 import { t } from '../i18n/index.svelte.js';
 
 /** One other member as the room view shows them. */
@@ -39,6 +41,26 @@ export class PeerTracks {
 
   constructor(private readonly ports: PeerTrackPorts) {}
 
+  /** Follows the signaling events that change the circle and its tracks (the keys hear of arrivals and departures). */
+  follow(signaling: SignalingClient, keys: () => KeyManager | undefined): void {
+    signaling.on('peer.joined', (p) => {
+      this.add(p, true);
+      void keys()?.joined(p);
+    });
+    signaling.on('peer.left', (e) => {
+      this.remove(e.peerId);
+      void keys()?.left(e);
+    });
+    signaling.on('peer.away', (e) => {
+      this.setAway(e.peerId, e.away);
+      void keys()?.presence(e);
+    });
+    signaling.on('producer.added', (p) => void this.consume(p));
+    signaling.on('producer.closed', ({ producerId, peerId }) => this.dropProducer(peerId, producerId));
+    signaling.on('producer.paused', ({ producerId, peerId, paused }) => this.setMicPaused(peerId, producerId, paused));
+    signaling.on('consumer.closed', ({ consumerId }) => this.dropConsumer(consumerId));
+  }
+
   peer(id: string): PeerView | undefined {
     return this.peers.find((p) => p.id === id);
   }
@@ -67,6 +89,17 @@ export class PeerTracks {
     const present = new Set(peers.map((p) => p.id));
     for (const p of [...this.peers]) if (!present.has(p.id)) this.remove(p.id);
     for (const p of peers) this.catchUp(p);
+  }
+
+  /** The session's media moved to a new router: every consumer is gone; the members stay, and their tracks come again. */
+  resetMedia(): void {
+    for (const p of this.peers) {
+      p.audio = undefined;
+      p.video = undefined;
+      p.producers = {};
+    }
+    this.consumerOwners.clear();
+    this.prepared.clear();
   }
 
   clear(): void {
@@ -112,6 +145,12 @@ export class PeerTracks {
     } catch {
       // The producer or its member went away meanwhile; the matching event cleans up.
     }
+  }
+
+  /** Every camera in the circle, received again (video back after audio only). */
+  async receiveCameras(): Promise<void> {
+    const cameras = this.peers.flatMap((p) => (p.producers.camera ? [{ id: p.producers.camera, peerId: p.id }] : []));
+    await Promise.all(cameras.map((c) => this.consume({ ...c, kind: 'video', source: 'camera', paused: false })));
   }
 
   private attach(remote: RemoteTrack): void {

@@ -92,6 +92,8 @@ export class RoomModel {
   private media: MediaSession | undefined;
   private pending: JoinRequest | undefined;
   private started: Promise<void> = Promise.resolve();
+  /** Our media's generation: the server's count of rebuilds of the session's media on a new router. */
+  private mediaGeneration = 0;
   /** How to take our seat back after a dropped link (memory only: a reload joins again). */
   private resume: RoomSnapshot['resume'];
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -114,24 +116,8 @@ export class RoomModel {
     this.signaling.on('session.admitted', (room) => void this.enter(room));
     this.signaling.on('session.closing', ({ code, message }) => this.close(code, message));
     this.signaling.on('self.updated', (u) => this.local.follow(u));
-    this.signaling.on('peer.joined', (p) => {
-      this.tracks.add(p, true);
-      void this.keys?.joined(p);
-    });
-    this.signaling.on('peer.left', (e) => {
-      this.tracks.remove(e.peerId);
-      void this.keys?.left(e);
-    });
-    this.signaling.on('peer.away', (e) => {
-      this.tracks.setAway(e.peerId, e.away);
-      void this.keys?.presence(e);
-    });
-    this.signaling.on('producer.added', (p) => void this.tracks.consume(p));
-    this.signaling.on('producer.closed', ({ producerId, peerId }) => this.tracks.dropProducer(peerId, producerId));
-    this.signaling.on('producer.paused', ({ producerId, peerId, paused }) => {
-      this.tracks.setMicPaused(peerId, producerId, paused);
-    });
-    this.signaling.on('consumer.closed', ({ consumerId }) => this.tracks.dropConsumer(consumerId));
+    this.tracks.follow(this.signaling, () => this.keys);
+    this.signaling.on('media.restart', (e) => this.restartMedia(e.routerRtpCapabilities, e.generation));
     this.signaling.on('media.videoMode', (e) => void this.modes.followServer(e.video, e.byFacilitator));
     // Closing the tab is leaving, not a dropped link: say goodbye on the way out (best effort; if it does not get
     // through, the seat simply waits out the grace period). Like a quick exit, it leaves the invite bound here.
@@ -224,6 +210,7 @@ export class RoomModel {
     if (!req || !media || this.phase === 'joined') return;
     try {
       this.resume = room.resume;
+      this.mediaGeneration = room.mediaGeneration ?? 0;
       media.useIceServers(room.iceServers);
       void this.keys?.enter(room);
       // Set before adding the snapshot's peers: their producers are consumed once media has started.
@@ -279,17 +266,11 @@ export class RoomModel {
       startCamera: () => this.local.toggleCamera(),
       limitCamera: (low) => media.setCameraLow(low),
       dropVideo: () => media.videoConsumers().forEach((id) => this.tracks.dropConsumer(id)),
-      restoreVideo: () => this.receiveCameras(),
+      restoreVideo: () => this.tracks.receiveCameras(),
       // The member's own choice stands: the connection monitor no longer switches modes by itself.
       chose: () => this.quality?.undone(),
       say: (text) => this.explain(text),
     };
-  }
-
-  /** Every camera in the circle, received again (video back after audio only). */
-  private async receiveCameras(): Promise<void> {
-    const cameras = this.peers.flatMap((p) => (p.producers.camera ? [{ id: p.producers.camera, peerId: p.id }] : []));
-    await Promise.all(cameras.map((c) => this.tracks.consume({ ...c, kind: 'video', source: 'camera', paused: false })));
   }
 
   /** Our link dropped: calm words, and the seat waits for us on the server until the grace period ends. */
@@ -331,8 +312,25 @@ export class RoomModel {
     this.resume = room.resume;
     this.media?.useIceServers(room.iceServers);
     void this.keys?.resumed(room);
+    // The session's media was rebuilt while we were away: set ours up again there (ICE restarts would go nowhere).
+    const rebuilt = (room.mediaGeneration ?? 0) > this.mediaGeneration;
+    if (rebuilt) this.restartMedia(room.routerRtpCapabilities, room.mediaGeneration ?? 0);
     this.tracks.sync(room.peers);
-    await this.media?.recover();
+    if (!rebuilt) await this.media?.recover();
+  }
+
+  /**
+   * The server rebuilt the session's media on a new router (its worker died): ours is made again there and our
+   * tracks sent again; the others' arrive as they send them (`producer.added`, consumed once ours is up). The same
+   * keys, members and roles: nothing to rekey. Their tracks are dropped at once, before any new one can arrive.
+   */
+  private restartMedia(caps: Record<string, unknown>, generation: number): void {
+    const media = this.media;
+    if (!media || this.phase !== 'joined' || generation <= this.mediaGeneration) return;
+    this.mediaGeneration = generation;
+    this.tracks.resetMedia();
+    this.started = this.started.catch(() => undefined).then(() => media.restart(caps));
+    void this.started.then(() => this.local.sendAgain(media)).catch((error: unknown) => this.close(undefined, undefined, errorMessage(error)));
   }
 
   /** The session is over for this member: say why, in plain words, and release everything. */
