@@ -14,6 +14,7 @@ import { shapingUnavailable } from '../support/netns.js';
 import { audioOnlyInACircle, concealmentOnWeakLink } from '../support/thinBench.js';
 import { eventually, sleep, startServer } from '../support/server.js';
 import { bareLoad, hearthLoad, type LoadResult } from '../support/load/generator.js';
+import { outagesWith } from '../support/workerDeath.js';
 
 const REMOVALS = Number(process.env.BENCH_REMOVALS ?? 12);
 const HANDOVERS = Number(process.env.BENCH_HANDOVERS ?? 6);
@@ -283,6 +284,22 @@ async function fuzzing(): Promise<void> {
   for (const f of r.tally.faults.slice(0, 10)) console.log(`fault: ${f}`);
 }
 
+/** Issue 13: a mediasoup worker killed under a live circle of three; the silence a listener lives through. */
+async function workerDeaths(): Promise<void> {
+  const kills = Number(process.env.BENCH_KILLS ?? 3);
+  const clientDir = fileURLToPath(new URL('../../client/dist', import.meta.url));
+  const other = await outagesWith(2, kills, clientDir);
+  const same = await outagesWith(1, kills, clientDir);
+  const row = (what: string, o: { gapMs: number; backAfterMs: number }[]) => {
+    const gaps = o.map((x) => x.gapMs);
+    return [what, String(o.length), String(pct(gaps, 50)), String(Math.max(...gaps)), String(pct(o.map((x) => x.backAfterMs), 50))];
+  };
+  table(`A mediasoup worker killed (SIGKILL) under a live circle of three (E2EE, 640x480 video, continuous tone): the silence the listener hears, ms`,
+    ['media rebuilt on', 'kills', 'silence p50', 'silence max', 'sound again after the kill, p50'],
+    [row('the other worker (2 workers)', other), row('the same worker, restarted (1 worker)', same)]);
+  console.log(`ratio, same worker restarted / other worker (silence p50): ${fmt(pct(same.map((x) => x.gapMs), 50) / pct(other.map((x) => x.gapMs), 50))}`);
+}
+
 // BENCH_ONLY=join,crypto,... runs only the named sections (all when unset).
 const only = process.env.BENCH_ONLY?.split(',');
 const wanted = (name: string) => !only || only.includes(name);
@@ -294,3 +311,4 @@ if (wanted('join')) await joinPath();
 if (wanted('thin')) await thinLinks();
 if (wanted('load')) await loadSteps();
 if (wanted('fuzz')) await fuzzing();
+if (wanted('faults')) await workerDeaths();

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Session } from '../../server/src/room/Session.js';
 import { CHROMIUM, CHROMIUM_ARGS } from './browser.js';
-import { eventually, type TestServer } from './server.js';
+import { threeInACircle } from './scene.js';
+import { eventually, startServer, type TestServer } from './server.js';
 
 const RATE = 48_000;
 
@@ -120,4 +121,28 @@ export async function killWorkerUnder(
   const lastOld = samples.filter((h) => h.track === before).reduce((a, h) => (h.packets > a.packets ? h : a));
   const firstNew = samples.find(again)!;
   return { gapMs: firstNew.t - lastOld.t, backAfterMs: firstNew.t - killedAt, sameWorker: session.room.media.workerIndex === index };
+}
+
+/**
+ * For the benchmark: `kills` worker deaths under one live circle of three (Fay, Ben, Cal), on a server with
+ * `numWorkers` workers; what Fay lived through each time while listening to Ben. Each kill comes 11 s after every
+ * worker runs again, so none counts as dying young (one that dies within 10 s of starting restarts after a pause).
+ */
+export async function outagesWith(numWorkers: number, kills: number, clientDir: string): Promise<Outage[]> {
+  const server = await startServer({ clientDir, mediasoup: { numWorkers } });
+  const browser = await launchToneChromium();
+  try {
+    const scene = await threeInACircle(server, browser);
+    const session = server.app.sessions.get(scene.links.session.sessionId)!;
+    const out: Outage[] = [];
+    for (let i = 0; i < kills; i++) {
+      await eventually(() => server.app.workers.workers().length === numWorkers, 30_000, 'every worker running');
+      await new Promise((r) => setTimeout(r, 11_000));
+      out.push(await killWorkerUnder(server, session, scene.fay, 'Ben'));
+    }
+    return out;
+  } finally {
+    await browser.close();
+    await server.close();
+  }
 }
