@@ -193,7 +193,7 @@ describe('removal and ending', () => {
     await send(ann.bot);
     const [before] = server.media.live();
     const told = ann.bot.waitFor('media.restart');
-    await server.app.sessions.rebuildSessionsOnWorker(0);
+    expect(await server.app.sessions.rebuildSessionsOnWorker(0)).toEqual({ rebuilt: 1, ended: 0 });
     expect((await told).generation).toBe(1);
     expect(fay().eventsOf('media.restart')).toHaveLength(1);
     expect(before!.closed).toBe(true);
@@ -207,7 +207,7 @@ describe('removal and ending', () => {
     const ann = await circle.member('Ann');
     const gone = ann.bot.disconnected();
     server.media.unavailable = true;
-    await server.app.sessions.rebuildSessionsOnWorker(0);
+    expect(await server.app.sessions.rebuildSessionsOnWorker(0)).toEqual({ rebuilt: 0, ended: 1 });
     await gone;
     expect(ann.bot.eventsOf('session.closing')).toEqual([{ code: 'SESSION_LOST' }]);
     expect(server.media.live()).toEqual([]);

@@ -79,7 +79,8 @@ export async function buildApp(config: Readonly<Config>, opts: BuildOptions = {}
     ...(turn ? { iceServers: () => [mintTurnCredentials(turn)] } : {}),
     ...(directory ? { directory } : {}),
   });
-  workers.onWorkerDied((slot) => void sessions.rebuildSessionsOnWorker(slot.index));
+  // Counts only in the log (no session ids: they are in links).
+  workers.onWorkerDied((slot) => void sessions.rebuildSessionsOnWorker(slot.index).then((n) => fastify.log.warn({ worker: slot.index, ...n }, 'sessions on the dead worker rebuilt')));
 
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(fastify.server, {
     maxHttpBufferSize: MAX_MESSAGE_BYTES,

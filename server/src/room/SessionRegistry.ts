@@ -77,18 +77,22 @@ export class SessionRegistry {
   /**
    * Sessions whose media lived on a dead worker get new media (a router on another worker, or on this one restarted)
    * and their members set theirs up again (`Session.rebuildMedia`); a session whose new media cannot be made ends
-   * (SESSION_LOST). Resolves when every one is rebuilt or ended.
+   * (SESSION_LOST). Resolves when every one is rebuilt or ended, with how many of each.
    */
-  async rebuildSessionsOnWorker(workerIndex: number): Promise<void> {
+  async rebuildSessionsOnWorker(workerIndex: number): Promise<{ rebuilt: number; ended: number }> {
     const hit = this.list().filter((s) => s.room.media.workerIndex === workerIndex);
-    await Promise.all(hit.map(async (s) => {
+    const done = await Promise.all(hit.map(async (s) => {
       try {
         const media = await this.createMedia(mediaEvents(() => s));
         await s.run(() => s.rebuildMedia(media));
+        return true;
       } catch {
         await this.end(s, ErrorCode.SESSION_LOST);
+        return false;
       }
     }));
+    const rebuilt = done.filter(Boolean).length;
+    return { rebuilt, ended: done.length - rebuilt };
   }
 
   /** Whether this session ran on this process and ended (recently: the last ENDED_REMEMBERED are kept). */
