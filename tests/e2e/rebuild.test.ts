@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../server/src/room/Session.js';
-import { frameDifference, inbound } from '../support/browser.js';
+import type { RoomMedia } from '../../server/src/room/ports.js';
+import { admitFromPanel, arrive, frameDifference, inbound } from '../support/browser.js';
 import { audioPacketsOver, threeInACircle } from '../support/scene.js';
 import { eventually, startServer, type TestServer } from '../support/server.js';
 import { killWorkerUnder, launchToneChromium } from '../support/workerDeath.js';
@@ -35,12 +36,29 @@ describe('a mediasoup worker dies under a live session', () => {
   let browser: Browser | undefined;
   let pages: Record<'Fay' | 'Ben' | 'Cal', Page>;
   let session: Session;
+  let memberLink: string;
+  /** While set, `media.produce` on the media it names waits until the gate opens (a member held mid-entry). */
+  let gate: { media: RoomMedia; reached: () => void; open: Promise<void> } | undefined;
+  let media: RoomMedia | undefined;
 
   beforeAll(async () => {
     if (!fs.existsSync(`${CLIENT_DIR}/index.html`)) throw new Error('client not built: run the build first');
-    server = await startServer({ clientDir: CLIENT_DIR, mediasoup: { numWorkers: 2 } });
+    server = await startServer({ clientDir: CLIENT_DIR, mediasoup: { numWorkers: 2 } }, {
+      decorateMedia: (m) => {
+        const produce = m.produce.bind(m);
+        m.produce = async (...args) => {
+          if (gate?.media === m) {
+            gate.reached();
+            await gate.open;
+          }
+          return produce(...args);
+        };
+        return (media = m);
+      },
+    });
     browser = await launchToneChromium();
     const scene = await threeInACircle(server, browser);
+    memberLink = scene.links.member;
     pages = { Fay: scene.fay, Ben: scene.ben, Cal: scene.cal };
     session = server.app.sessions.get(scene.links.session.sessionId)!;
     await scene.cal.getByRole('button', { name: 'Mute microphone' }).click();
@@ -88,5 +106,29 @@ describe('a mediasoup worker dies under a live session', () => {
     await decodes(pages.Cal, 'Fay');
     await decodes(pages.Cal, 'Ben');
     expect(session.roster().waiting).toEqual([]);
+  }, 120_000);
+
+  it('a member still entering the circle when it happens is in, sending and receiving, once it is over', async () => {
+    let open = (): void => undefined;
+    let reached = (): void => undefined;
+    const atGate = new Promise<void>((r) => (reached = r));
+    gate = { media: media!, reached, open: new Promise<void>((r) => (open = r)) };
+    const dan = await arrive(browser!, memberLink, 'Dan');
+    await admitFromPanel(pages.Fay, dan, 'Dan').catch(() => undefined); // its "in the room" view may wait for the gate
+    await atGate; // Dan's page is admitted and asks to send its microphone: the answer waits
+    const generation = session.room.mediaGeneration;
+    const old = session.room.media;
+    process.kill(server!.app.workers.workers()[session.room.media.workerIndex]!.pid, 'SIGKILL');
+    await eventually(() => old.lost, 10_000, 'the worker gone');
+    // Dan's send goes on to the dead router and is told MEDIA_MOVING; the rebuild, queued behind it in the session,
+    // follows with media.restart. The page must not give up in between.
+    open();
+    gate = undefined;
+    await eventually(() => session.room.mediaGeneration > generation, 20_000, 'media rebuilt');
+    await decodes(dan, 'Fay');
+    await decodes(pages.Fay, 'Dan');
+    await decodes(pages.Ben, 'Dan');
+    expect(await dan.getByRole('button', { name: 'Leave' }).isVisible()).toBe(true);
+    expect(session.roster().members.map((m) => m.displayName)).toContain('Dan');
   }, 120_000);
 });

@@ -113,7 +113,11 @@ describe('a mediasoup worker dies mid-session', () => {
     const ann = await circle.member('Ann');
     const session = sessionOf(s, circle);
     const told = ann.bot.waitFor('media.restart', () => true, 20_000);
+    const old = session.room.media;
     const pid = kill(s, 0);
+    // Until the worker is back (it died young: a second's pause), a media request is told why, not INTERNAL.
+    await eventually(() => old.lost, 5_000, 'the worker gone');
+    expect(await ann.bot.request('media.createTransport', { direction: 'send' })).toMatchObject({ ok: false, code: 'MEDIA_MOVING' });
     const restart = await told;
     expect(s.app.workers.workers().map((w) => w.pid)).not.toContain(pid);
     expect(ann.bot.eventsOf('session.closing')).toEqual([]);

@@ -42,6 +42,10 @@ export class FakeMedia implements RoomMedia {
     private readonly maxConsumers = 4 * 50,
   ) {}
 
+  get lost(): boolean {
+    return this.closedFlag;
+  }
+
   get closed(): boolean {
     return this.closedFlag;
   }

@@ -258,6 +258,7 @@ export const en = {
   'error.TOKEN_EXPIRED': 'This link has expired. Ask the facilitator for a new one.',
   'error.TOKEN_INVALID': 'This link is not valid.',
   'error.AUDIO_ONLY': 'You chose audio only: turn it off to see or show video.',
+  'error.MEDIA_MOVING': 'The media server restarted. Your audio and video are reconnecting.',
   'error.MEDIA_REJECTED': 'Your browser’s audio or video could not be used here.',
   'error.TOKEN_REVOKED': 'This invitation was withdrawn. Ask the facilitator for a new one.',
   'error.TOKEN_USED_UP': 'This invitation has already been used. Ask the facilitator for your own link.',

@@ -259,6 +259,7 @@ export const es: Record<keyof typeof en, string> = {
   'error.TOKEN_EXPIRED': 'Este enlace venció. Pide uno nuevo a quien facilita.',
   'error.TOKEN_INVALID': 'Este enlace no es válido.',
   'error.AUDIO_ONLY': 'Elegiste solo audio: desactívalo para ver o mostrar video.',
+  'error.MEDIA_MOVING': 'El servidor de medios se reinició. Tu audio y tu video se están reconectando.',
   'error.MEDIA_REJECTED': 'No se pudo usar aquí el audio o el video de tu navegador.',
   'error.TOKEN_REVOKED': 'Esta invitación fue retirada. Pide una nueva a quien facilita.',
   'error.TOKEN_USED_UP': 'Esta invitación ya se usó. Pide tu propio enlace a quien facilita.',

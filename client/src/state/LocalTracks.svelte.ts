@@ -14,6 +14,9 @@ export interface LocalPorts {
   announce: (text: string) => void;
 }
 
+/** What the member chose on the pre-join screen. */
+type Chosen = { audio?: MediaStreamTrack | undefined; video?: MediaStreamTrack | undefined; micOn: boolean; cameraOn: boolean };
+
 const CAMERA: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 480 } };
 
 /**
@@ -31,26 +34,27 @@ export class LocalTracks {
   constructor(private readonly ports: LocalPorts) {}
 
   /** Into the circle with what the member chose on the pre-join screen. */
-  async bring(media: MediaSession, req: { audio?: MediaStreamTrack | undefined; video?: MediaStreamTrack | undefined; micOn: boolean; cameraOn: boolean }, noVideo: boolean): Promise<void> {
+  async bring(media: MediaSession, req: Chosen, noVideo: boolean): Promise<void> {
+    this.keep(req, noVideo);
+    await this.send(media);
+  }
+
+  /** The member's choices and tracks, held without sending anything yet. */
+  keep(req: Chosen, noVideo: boolean): void {
     this.audio = req.audio;
-    if (req.audio) {
-      await media.produce('mic', req.audio);
-      if (!req.micOn) await media.setPaused('mic', true);
-      this.micOn = req.micOn;
-    }
+    this.micOn = !!req.audio && req.micOn;
     if (req.video && req.cameraOn && !noVideo) {
-      await media.produce('camera', req.video);
       this.video = req.video;
       this.cameraOn = true;
     } else req.video?.stop();
   }
 
   /**
-   * The same tracks, sent again on media set up anew (the server rebuilt the session's media): the microphone as it
-   * was (muted stays muted: its track is still disabled, so nothing but silence can go out before the server hears
-   * of the mute), the camera if it was on.
+   * Our tracks sent on media just set up (entering, or the server rebuilt the session's media): the microphone as it
+   * is (muted stays muted: its track is disabled, so nothing but silence can go out before the server hears of the
+   * mute), the camera if it is on.
    */
-  async sendAgain(media: MediaSession): Promise<void> {
+  async send(media: MediaSession): Promise<void> {
     if (this.audio?.readyState === 'live') {
       await media.produce('mic', this.audio);
       if (!this.micOn) await media.setPaused('mic', true);

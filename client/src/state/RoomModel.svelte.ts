@@ -15,6 +15,7 @@ import { MediaModes, type MediaModePorts } from './MediaModes.svelte.js';
 import { TurnModel } from './TurnModel.svelte.js';
 import { SpaceModel } from './SpaceModel.svelte.js';
 import { LocalTracks } from './LocalTracks.svelte.js';
+import { MediaMoves } from './MediaMoves.js';
 import { render, t } from '../i18n/index.svelte.js';
 import { deviceId } from './link.js';
 import { errorMessage } from './messages.js';
@@ -92,8 +93,11 @@ export class RoomModel {
   private media: MediaSession | undefined;
   private pending: JoinRequest | undefined;
   private started: Promise<void> = Promise.resolve();
-  /** Our media's generation: the server's count of rebuilds of the session's media on a new router. */
-  private mediaGeneration = 0;
+  /** Our media moving to a new router when the server rebuilds the session's media (MediaMoves). */
+  private readonly moves = new MediaMoves({
+    media: () => this.media, joined: () => this.phase === 'joined', tracks: this.tracks, local: this.local,
+    started: (next) => (this.started = next ?? this.started), fail: (error) => this.close(undefined, undefined, errorMessage(error)),
+  });
   /** How to take our seat back after a dropped link (memory only: a reload joins again). */
   private resume: RoomSnapshot['resume'];
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -117,7 +121,7 @@ export class RoomModel {
     this.signaling.on('session.closing', ({ code, message }) => this.close(code, message));
     this.signaling.on('self.updated', (u) => this.local.follow(u));
     this.tracks.follow(this.signaling, () => this.keys);
-    this.signaling.on('media.restart', (e) => this.restartMedia(e.routerRtpCapabilities, e.generation));
+    this.signaling.on('media.restart', (e) => void this.moves.move(e.routerRtpCapabilities, e.generation));
     this.signaling.on('media.videoMode', (e) => void this.modes.followServer(e.video, e.byFacilitator));
     // Closing the tab is leaving, not a dropped link: say goodbye on the way out (best effort; if it does not get
     // through, the seat simply waits out the grace period). Like a quick exit, it leaves the invite bound here.
@@ -208,9 +212,10 @@ export class RoomModel {
     const req = this.pending;
     const media = this.media;
     if (!req || !media || this.phase === 'joined') return;
+    this.moves.enter(room.mediaGeneration ?? 0);
     try {
       this.resume = room.resume;
-      this.mediaGeneration = room.mediaGeneration ?? 0;
+      this.local.keep(req, this.modes.audioOnly);
       media.useIceServers(room.iceServers);
       void this.keys?.enter(room);
       // Set before adding the snapshot's peers: their producers are consumed once media has started.
@@ -221,13 +226,15 @@ export class RoomModel {
       this.started = ready.then(() => this.modes.attach(this.modePorts(media)));
       for (const p of room.peers) this.tracks.add(p, false);
       await this.started;
-      await this.local.bring(media, req, this.modes.audioOnly);
-      this.phase = 'joined';
-      this.announce(t('room.joined'));
-      this.watchQuality(media);
+      await this.local.send(media);
     } catch (error) {
-      this.close(undefined, undefined, errorMessage(error));
+      // Unless the session's media moved while we entered (then it is all set up again on the new router).
+      if (!this.moves.explains(error)) return this.close(undefined, undefined, errorMessage(error));
     }
+    this.phase = 'joined';
+    this.announce(t('room.joined'));
+    this.watchQuality(media);
+    this.moves.entered();
   }
 
   private onConnection(state: ConnectionState, reason?: string): void {
@@ -313,24 +320,9 @@ export class RoomModel {
     this.media?.useIceServers(room.iceServers);
     void this.keys?.resumed(room);
     // The session's media was rebuilt while we were away: set ours up again there (ICE restarts would go nowhere).
-    const rebuilt = (room.mediaGeneration ?? 0) > this.mediaGeneration;
-    if (rebuilt) this.restartMedia(room.routerRtpCapabilities, room.mediaGeneration ?? 0);
+    const rebuilt = this.moves.move(room.routerRtpCapabilities, room.mediaGeneration ?? 0);
     this.tracks.sync(room.peers);
     if (!rebuilt) await this.media?.recover();
-  }
-
-  /**
-   * The server rebuilt the session's media on a new router (its worker died): ours is made again there and our
-   * tracks sent again; the others' arrive as they send them (`producer.added`, consumed once ours is up). The same
-   * keys, members and roles: nothing to rekey. Their tracks are dropped at once, before any new one can arrive.
-   */
-  private restartMedia(caps: Record<string, unknown>, generation: number): void {
-    const media = this.media;
-    if (!media || this.phase !== 'joined' || generation <= this.mediaGeneration) return;
-    this.mediaGeneration = generation;
-    this.tracks.resetMedia();
-    this.started = this.started.catch(() => undefined).then(() => media.restart(caps));
-    void this.started.then(() => this.local.sendAgain(media)).catch((error: unknown) => this.close(undefined, undefined, errorMessage(error)));
   }
 
   /** The session is over for this member: say why, in plain words, and release everything. */

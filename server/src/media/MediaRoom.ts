@@ -68,6 +68,10 @@ export class MediaRoom implements RoomMedia {
     return this.router.rtpCapabilities;
   }
 
+  get lost(): boolean {
+    return this.router.closed;
+  }
+
   get workerIndex(): number {
     return this.slot.index;
   }

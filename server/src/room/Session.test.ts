@@ -13,7 +13,7 @@ type Call = [string, ...unknown[]];
 function stubMedia(calls: Call[] = [], gate?: Promise<void>): RoomMedia {
   const rec = (name: string) => (...args: unknown[]) => void calls.push([name, ...args]);
   return {
-    routerRtpCapabilities: {}, workerIndex: 0,
+    routerRtpCapabilities: {}, workerIndex: 0, lost: false,
     addPeer: rec('addPeer'), removePeer: rec('removePeer'), setRtpCapabilities: rec('setRtpCapabilities'),
     createTransport: async () => ({ id: 't', iceParameters: {}, iceCandidates: [], dtlsParameters: {} }),
     connectTransport: async () => undefined,

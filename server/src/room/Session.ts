@@ -270,6 +270,20 @@ export class Session extends SessionSpaces {
 
   // ── the sender's own media (the media port checks transports, producers and consumers are the sender's) ──
 
+  /**
+   * A media request on media whose worker died (before the registry rebuilt it, or in flight when it died) is told
+   * MEDIA_MOVING, not INTERNAL: `media.restart` follows, and the page sets its media up again then.
+   */
+  private async onMedia<T>(op: () => Promise<T>): Promise<T> {
+    const media = this.room.media;
+    if (media.lost) throw new HearthError(ErrorCode.MEDIA_MOVING);
+    try {
+      return await op();
+    } catch (error) {
+      throw media.lost ? new HearthError(ErrorCode.MEDIA_MOVING) : error; // its objects are gone too (NOT_FOUND)
+    }
+  }
+
   async setRtpCapabilities(actorId: string, r: Req<'media.setRtpCapabilities'>): Res<'media.setRtpCapabilities'> {
     const waiting = this.find(actorId);
     if (waiting?.standing.kind === 'waiting') {
@@ -282,16 +296,16 @@ export class Session extends SessionSpaces {
   }
 
   async createTransport(actorId: string, r: Req<'media.createTransport'>): Res<'media.createTransport'> {
-    return this.room.media.createTransport(this.seated(actorId).id, r.direction);
+    return this.onMedia(() => this.room.media.createTransport(this.seated(actorId).id, r.direction));
   }
 
   async connectTransport(actorId: string, r: Req<'media.connectTransport'>): Res<'media.connectTransport'> {
-    await this.room.media.connectTransport(this.seated(actorId).id, r.transportId, r.dtlsParameters);
+    await this.onMedia(() => this.room.media.connectTransport(this.seated(actorId).id, r.transportId, r.dtlsParameters));
     return done;
   }
 
   async produce(actorId: string, r: Req<'media.produce'>): Res<'media.produce'> {
-    return { producerId: await this.room.produce(this.seated(actorId), r.transportId, r.kind, r.source, r.rtpParameters) };
+    return { producerId: await this.onMedia(() => this.room.produce(this.seated(actorId), r.transportId, r.kind, r.source, r.rtpParameters)) };
   }
 
   async closeProducer(actorId: string, r: Req<'media.closeProducer'>): Res<'media.closeProducer'> {
@@ -300,7 +314,7 @@ export class Session extends SessionSpaces {
   }
 
   async setProducerPaused(actorId: string, r: Req<'media.setProducerPaused'>): Res<'media.setProducerPaused'> {
-    await this.room.setProducerPaused(this.seated(actorId), r.producerId, r.paused);
+    await this.onMedia(() => this.room.setProducerPaused(this.seated(actorId), r.producerId, r.paused));
     return done;
   }
 
@@ -312,15 +326,15 @@ export class Session extends SessionSpaces {
   }
 
   async restartIce(actorId: string, r: Req<'media.restartIce'>): Res<'media.restartIce'> {
-    return { iceParameters: await this.room.media.restartIce(this.seated(actorId).id, r.transportId) };
+    return { iceParameters: await this.onMedia(() => this.room.media.restartIce(this.seated(actorId).id, r.transportId)) };
   }
 
   async consume(actorId: string, r: Req<'media.consume'>): Res<'media.consume'> {
-    return this.room.media.consume(this.seated(actorId).id, r.producerId);
+    return this.onMedia(() => this.room.media.consume(this.seated(actorId).id, r.producerId));
   }
 
   async resumeConsumer(actorId: string, r: Req<'media.resumeConsumer'>): Res<'media.resumeConsumer'> {
-    await this.room.media.resumeConsumer(this.seated(actorId).id, r.consumerId);
+    await this.onMedia(() => this.room.media.resumeConsumer(this.seated(actorId).id, r.consumerId));
     return done;
   }
 

@@ -4,6 +4,8 @@ import type { EventOf, ErrorCode, MediaKind, MediaSource, ResponseOf, ServerEven
 export interface RoomMedia {
   readonly routerRtpCapabilities: object;
   readonly workerIndex: number;
+  /** Its router is gone (closed, or its worker died): every request on it fails. */
+  readonly lost: boolean;
   addPeer(peerId: string): void;
   removePeer(peerId: string): void;
   setRtpCapabilities(peerId: string, caps: unknown): void;

@@ -47,6 +47,11 @@ export const ErrorCode = {
   LOCKED_BY_FACILITATOR: 'LOCKED_BY_FACILITATOR',
   /** This member chose audio only: the server neither sends them video nor takes a camera from them. */
   AUDIO_ONLY: 'AUDIO_ONLY',
+  /**
+   * The session's media process stopped and its media is being set up again on another (`media.restart` follows):
+   * nothing is wrong with the request or the member; it is made again on the new media.
+   */
+  MEDIA_MOVING: 'MEDIA_MOVING',
   /** mediasoup refused the media parameters (e.g. unsupported codec). */
   MEDIA_REJECTED: 'MEDIA_REJECTED',
   /** Anything unexpected on the server; logged there with context. */
