@@ -71,7 +71,8 @@ function resample(input: Float64Array, from: number): Float64Array {
   return out;
 }
 
-function writeWav(samples: Float64Array): Buffer {
+/** 16-bit mono 48 kHz WAV of these samples, normalized to peak at -3 dBFS. */
+export function writeWav(samples: Float64Array): Buffer {
   const peak = samples.reduce((m, s) => Math.max(m, Math.abs(s)), 0) || 1;
   const gain = 0.7 / peak; // peaks at -3 dBFS, like a close microphone
   const buf = Buffer.alloc(44 + samples.length * 2);

@@ -9,30 +9,15 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Session } from '../../server/src/room/Session.js';
 import { CHROMIUM, CHROMIUM_ARGS } from './browser.js';
 import { threeInACircle } from './scene.js';
+import { writeWav } from './speech.js';
 import { eventually, startServer, type TestServer } from './server.js';
 
-const RATE = 48_000;
-
-/** 4 s of a 440 Hz tone, 16-bit mono WAV (Chromium loops it). */
+/** 4 s of a 440 Hz tone, 16-bit mono 48 kHz WAV (Chromium loops it). */
 export function toneWav(): string {
   const file = path.join(os.tmpdir(), 'hearth-tone-440.wav');
   if (fs.existsSync(file)) return file;
-  const n = RATE * 4;
-  const buf = Buffer.alloc(44 + 2 * n);
-  buf.write('RIFF', 0);
-  buf.writeUInt32LE(36 + 2 * n, 4);
-  buf.write('WAVEfmt ', 8);
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20); // PCM
-  buf.writeUInt16LE(1, 22); // mono
-  buf.writeUInt32LE(RATE, 24);
-  buf.writeUInt32LE(RATE * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36);
-  buf.writeUInt32LE(2 * n, 40);
-  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(0.3 * 32767 * Math.sin((2 * Math.PI * 440 * i) / RATE)), 44 + 2 * i);
-  fs.writeFileSync(file, buf);
+  const rate = 48_000;
+  fs.writeFileSync(file, writeWav(Float64Array.from({ length: rate * 4 }, (_, i) => Math.sin((2 * Math.PI * 440 * i) / rate))));
   return file;
 }
 
