@@ -77,6 +77,41 @@ describe('end-to-end encryption in Chromium', () => {
     await context.close();
   });
 
+  // Every frame in and out passes through the page's frame worker. A worker whose script request never completes
+  // (seen in the cluster test: a request caught in the harness's route removal) left the page in the circle holding
+  // every frame: it received the others' packets but decoded nothing, sent nothing, and nobody was told.
+  it('a frame worker whose script never arrives is replaced: the page joins, decodes and is decoded', async () => {
+    const links = await sessionLinks(server);
+    const fay = await arrive(browser, links.facilitator, 'Fay');
+    let held = 0;
+    const ben = await arrive(browser, links.member, 'Ben', async (page) => {
+      // The first request for the worker's script hangs for good (never answered); later ones go through.
+      await page.route('**/assets/frameWorker-*.js', (route) => (held++ === 0 ? undefined : route.continue()));
+    });
+    await admitFromPanel(fay, ben, 'Ben');
+    await eventually(async () => (await frames(ben, 'Fay')) > 10, 20_000, 'Ben decoding Fay');
+    await eventually(async () => ((await inbound(ben, 'Fay', 'audio'))?.totalAudioEnergy ?? 0) > 0, 15_000, 'Ben hearing Fay');
+    await eventually(async () => (await frames(fay, 'Ben')) > 10, 20_000, 'Fay decoding Ben');
+    expect(held).toBe(2); // the hung one, and the one started beside it
+    await fay.context().close();
+    await ben.context().close();
+  });
+
+  it('a page whose frame worker cannot load does not join, and says so', async () => {
+    const links = await sessionLinks(server);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let tried = 0;
+    await page.route('**/assets/frameWorker-*.js', (route) => (tried++, route.abort('connectionfailed')));
+    await page.goto(links.member);
+    await fillPrejoin(page, 'Bo');
+    await page.getByRole('button', { name: 'Join' }).click();
+    await page.locator('section.closed[data-reason="error.unreachable"]').waitFor({ timeout: 20_000 });
+    expect(tried).toBe(3);
+    expect(server.app.sessions.get(links.session.sessionId)!.roster().waiting).toEqual([]);
+    await context.close();
+  });
+
   it('a key envelope altered by the server is refused, visibly, and nothing decodes with it', async () => {
     evil.relayEnvelope = (env) => {
       const box = Buffer.from(env.box, 'base64url');

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ackTag, fromB64, openGroupKey, safetyWords, sealGroupKey, signRevocation, toB64 } from '@hearth/shared/crypto';
 import type { PeerInfo, Role } from '@hearth/shared';
 import type { SignalingClient } from '../connection/SignalingClient.js';
-import { KeyManager } from './KeyManager.js';
+import { KeyManager, startWorker } from './KeyManager.js';
 import { SESSION, browserOf, keys, person, selfInfo, setUpSigning, snapshot, type Person } from './testPeople.js';
 
 // The key manager's policy without a browser: a fake signaling client records what it sends and lets the test
@@ -39,11 +39,29 @@ class FakeSignaling {
   }
 }
 
+/**
+ * A frame worker as the page sees one: it says it runs ('ready'), fails to load ('error'), or never answers
+ * ('silent': its script request hangs). `ready()` makes a silent one answer later (a slow link).
+ */
+class FakeWorker extends EventTarget {
+  terminated = false;
+  constructor(private readonly behaviour: 'ready' | 'error' | 'silent') {
+    super();
+    setTimeout(() => (behaviour === 'error' ? this.dispatchEvent(new Event('error')) : behaviour === 'ready' ? this.ready() : undefined), 0);
+  }
+  ready(): void {
+    if (!this.terminated) this.dispatchEvent(new MessageEvent('message', { data: { type: 'ready' } }));
+  }
+  postMessage(): void {}
+  terminate(): void {
+    this.terminated = true;
+  }
+}
+
 async function manager(name: string, role: Role): Promise<{ km: KeyManager; sig: FakeSignaling; self: PeerInfo }> {
   const b = browserOf(name, role);
   const sig = new FakeSignaling();
-  const fakeWorker = { postMessage: () => undefined, terminate: () => undefined } as unknown as Worker;
-  const km = await KeyManager.create(sig as unknown as SignalingClient, SESSION, b.link, b.deviceId, () => fakeWorker);
+  const km = await KeyManager.create(sig as unknown as SignalingClient, SESSION, b.link, b.deviceId, () => new FakeWorker('ready') as unknown as Worker);
   return { km, sig, self: selfInfo(km.identity, name, role) };
 }
 
@@ -220,5 +238,60 @@ describe('key manager policy', () => {
     expect(await ben.chat.open(message)).toBe('hello circle');
     expect(await ben.chat.open(message)).toBeUndefined();
     expect(await ben.chat.open({ ...message, from: ben.selfId })).toBeUndefined();
+  });
+});
+
+describe('starting the frame worker', () => {
+  const starting = (behaviours: ('ready' | 'error' | 'silent')[]) => {
+    const made: FakeWorker[] = [];
+    const make = () => {
+      const w = new FakeWorker(behaviours[made.length] ?? 'silent');
+      made.push(w);
+      return w as unknown as Worker;
+    };
+    return { made, make };
+  };
+
+  it('uses the first worker that says it runs, and starts no other', async () => {
+    const { made, make } = starting(['ready']);
+    expect(await startWorker(make, 50, 3)).toBe(made[0]);
+    await new Promise((r) => setTimeout(r, 120));
+    expect(made).toHaveLength(1);
+    expect(made[0]!.terminated).toBe(false);
+  });
+
+  it('a worker that never answers (its script request hangs) gets another beside it; the one that answers is used', async () => {
+    const { made, make } = starting(['silent', 'ready']);
+    const w = await startWorker(make, 50, 3);
+    expect(made).toHaveLength(2);
+    expect(w).toBe(made[1]);
+    expect(made[0]!.terminated).toBe(true);
+  });
+
+  it('a slow worker that answers after another was started still wins, and the other ends', async () => {
+    const { made, make } = starting(['silent', 'silent']);
+    const started = startWorker(make, 50, 3);
+    await vi.waitFor(() => expect(made).toHaveLength(2));
+    made[0]!.ready();
+    expect(await started).toBe(made[0]);
+    expect(made[1]!.terminated).toBe(true);
+  });
+
+  it('a worker whose script fails to load is replaced at once', async () => {
+    const { made, make } = starting(['error', 'ready']);
+    const t0 = Date.now();
+    expect(await startWorker(make, 5_000, 3)).toBe(made[1]);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    expect(made[0]!.terminated).toBe(true);
+  });
+
+  it('fails (the page does not join) when no worker says it runs, and leaves none running', async () => {
+    const silent = starting(['silent', 'silent', 'silent']);
+    await expect(startWorker(silent.make, 30, 3)).rejects.toThrow(/did not start/);
+    expect(silent.made).toHaveLength(3);
+    expect(silent.made.every((w) => w.terminated)).toBe(true);
+    const failing = starting(['error', 'error', 'error']);
+    await expect(startWorker(failing.make, 5_000, 3)).rejects.toThrow(/did not start/);
+    expect(failing.made).toHaveLength(3);
   });
 });

@@ -5,7 +5,7 @@ import { msg } from '../i18n/message.js';
 import { ChatChannel } from './ChatChannel.js';
 import { loadIdentity, type Identity } from './identity.js';
 import { KeyPolicy, type KeyEffect, type KeyState } from './KeyPolicy.js';
-import type { TransformOptions, WorkerCommand } from './workerProtocol.js';
+import type { TransformOptions, WorkerCommand, WorkerReport } from './workerProtocol.js';
 
 export type { KeyState } from './KeyPolicy.js';
 
@@ -14,6 +14,53 @@ export const canEncrypt = (): boolean => typeof (globalThis as { RTCRtpScriptTra
 
 const RETRIES = 3;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** How long a frame worker has to say it runs before another one is started beside it, and how many are started. */
+export const WORKER_READY_MS = 5_000;
+export const WORKER_STARTS = 3;
+
+/**
+ * A frame worker that has said it runs (WorkerReport 'ready': its script loaded and its handlers are set). Every
+ * frame in and out passes through it, so a worker whose script never arrives (a request that hangs, an asset gone
+ * after an upgrade) would leave the page in the circle holding every frame: nothing sent, nothing decoded, and
+ * nothing said. One that has not said so within `readyMs` gets another started beside it (a slow one may still
+ * win); a failed one is replaced at once. The first to be ready is used and the others end; after `starts` workers
+ * and `readyMs` more with none ready, this fails (the page does not join, and says so).
+ */
+export function startWorker(make: () => Worker, readyMs = WORKER_READY_MS, starts = WORKER_STARTS): Promise<Worker> {
+  return new Promise<Worker>((resolve, reject) => {
+    const live = new Set<Worker>();
+    let made = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let done = false;
+    const end = (winner?: Worker) => {
+      done = true;
+      clearTimeout(timer);
+      for (const w of live) if (w !== winner) w.terminate();
+      if (winner) resolve(winner);
+      else reject(new Error(`the frame worker did not start (${made} tried)`));
+    };
+    const next = () => {
+      if (done) return;
+      clearTimeout(timer);
+      if (made === starts) return end();
+      made++;
+      const w = make();
+      live.add(w);
+      w.addEventListener('message', (e: MessageEvent<WorkerReport>) => {
+        if (!done && e.data?.type === 'ready') end(w);
+      });
+      w.addEventListener('error', () => {
+        if (done) return;
+        live.delete(w);
+        w.terminate();
+        if (live.size === 0) next();
+      });
+      timer = setTimeout(next, readyMs);
+    };
+    next();
+  });
+}
 
 /**
  * The adapter around the key policy (KeyPolicy): it feeds the policy every membership event and envelope in
@@ -34,11 +81,11 @@ export class KeyManager {
     private readonly signaling: SignalingClient,
     identity: Identity,
     secret: string,
-    makeWorker: () => Worker,
+    worker: Worker,
   ) {
     this.policy = new KeyPolicy(identity, secret);
     this.chat = new ChatChannel(signaling, this.policy);
-    this.worker = makeWorker();
+    this.worker = worker;
     this.post({ type: 'self', selfId: identity.memberId });
     signaling.on('e2ee.key', (e) => void this.serially(() => this.policy.envelope(e)));
     signaling.on('e2ee.acked', (a) => void this.serially(async () => (await this.policy.acknowledged(a), [])));
@@ -48,8 +95,8 @@ export class KeyManager {
     signaling: SignalingClient, sessionId: string, link: LinkFragment, deviceId: string,
     makeWorker: () => Worker = () => new Worker(new URL('./frameWorker.ts', import.meta.url), { type: 'module' }),
   ): Promise<KeyManager> {
-    await sodiumReady();
-    return new KeyManager(signaling, loadIdentity(sessionId, deviceId, link), link.secret, makeWorker);
+    const [, worker] = await Promise.all([sodiumReady(), startWorker(makeWorker)]);
+    return new KeyManager(signaling, loadIdentity(sessionId, deviceId, link), link.secret, worker);
   }
 
   get identity(): Identity {

@@ -4,7 +4,7 @@
 // frames are dropped, and incoming frames that do not authenticate are dropped.
 import { MAX_CTR, clearBytes, frameHeader, openFrame, sealFrame, type SenderKey } from '@hearth/shared/crypto/frame';
 import { deriveSenderKey } from '@hearth/shared/crypto/keySchedule';
-import type { WorkerCommand, WorkerStats, TransformOptions } from './workerProtocol.js';
+import type { WorkerCommand, WorkerReport, WorkerStats, TransformOptions } from './workerProtocol.js';
 
 interface Epoch {
   epoch: number;
@@ -109,5 +109,8 @@ self.onmessage = (event: MessageEvent<WorkerCommand>) => {
   else if (cmd.type === 'side') {
     side = cmd.side ? { peerId: cmd.side.peerId, epoch: { epoch: SIDE_KID, groupKey: cmd.side.key, senders: new Map(), counter: 0 } } : undefined;
   }
-  else if (cmd.type === 'stats') (self as unknown as Worker).postMessage({ type: 'stats', stats: { ...stats } });
+  else if (cmd.type === 'stats') (self as unknown as Worker).postMessage({ type: 'stats', stats: { ...stats } } satisfies WorkerReport);
 };
+
+// Handlers are set: the page may now join (KeyManager waits for this; a worker that never says it is replaced).
+(self as unknown as Worker).postMessage({ type: 'ready' } satisfies WorkerReport);

@@ -6,6 +6,9 @@ export type WorkerCommand =
   | { type: 'side'; side?: { peerId: string; key: Uint8Array } }
   | { type: 'stats' };
 
+/** Messages from the frame worker: it runs (its script loaded, its handlers set), and its counters when asked. */
+export type WorkerReport = { type: 'ready' } | { type: 'stats'; stats: WorkerStats };
+
 /** Options given to each RTCRtpScriptTransform. */
 export type TransformOptions =
   | { operation: 'encrypt'; kind: 'audio' | 'video' }
