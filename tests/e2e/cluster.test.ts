@@ -36,14 +36,21 @@ async function nodeOf(sessionId: string): Promise<string> {
 /**
  * The page's first `where` is answered by the given node itself (not the proxy's pick), so the test knows which
  * node the member entered through; `answered` records it. Later lookups go through the proxy as usual.
+ * The route stays for the page's life (later lookups fall through to the network): with `{ times: 1 }`, Playwright
+ * switched request interception off right as that first lookup was handled, and a request in flight at that
+ * moment could hang for good. Now and then (3 of 106 pages watched) that was the frame worker's script: the page
+ * then held every frame, received the other's packets and decoded nothing (the stall this test used to retry).
  */
 const enterThrough = (node: HearthNode, answered: string[]) => async (page: Page) => {
+  let first = true;
   await page.route('**/api/sessions/*/where', async (route) => {
+    if (!first) return route.fallback();
+    first = false;
     const url = new URL(route.request().url());
     const response = await route.fetch({ url: `${node.url}${url.pathname}` });
     answered.push(`${node.id} ${response.status()}`);
     await route.fulfill({ response });
-  }, { times: 1 });
+  });
 };
 
 async function join(link: string, name: string, setup?: (page: Page) => Promise<void>): Promise<Page> {
@@ -80,10 +87,7 @@ describe.skipIf(!ready)('two nodes, one Redis, Caddy in front', () => {
     await redis?.stop();
   });
 
-  // retry: 1 — known intermittent stall (about 1 run in 5 here, seen only in this test): the facilitator's page
-  // receives the member's RTP but decodes no frame (a key not in place for the member's first epoch). Under
-  // investigation (issue 13 note); the retry keeps CI meaningful meanwhile and the stall is reported, not hidden.
-  it('members entering through different nodes meet on the session\'s node; its death ends the session clearly; a new one runs on the other', { retry: 1 }, async () => {
+  it('members entering through different nodes meet on the session\'s node; its death ends the session clearly; a new one runs on the other', async () => {
     // A session made through the proxy, on whichever node it picked; that node registered it.
     const links = await sessionLinks(proxy());
     const home = nodes[await nodeOf(links.session.sessionId)]!;

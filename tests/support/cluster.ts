@@ -43,19 +43,32 @@ export interface HearthNode extends Proc {
   url: string;
 }
 
-/** One Hearth node, built (server/dist) and started like production; resolves once /healthz answers. */
+/** Ports found free and then taken before the node listened (by any process's connection): tried again. */
+const PORT_TAKEN = /EADDRINUSE|address already in use/i;
+
+/**
+ * One Hearth node, built (server/dist) and started like production; resolves once /healthz answers. A node that
+ * exits first because one of its ports was taken meanwhile (freePort cannot reserve it) is started again on new
+ * ports, twice at most; any other exit fails at once with its log.
+ */
 export async function startNode(o: { id: string; redisUrl: string; adminKey: string; clientDir: string }): Promise<HearthNode> {
-  const port = await freePort();
-  const node = launch(process.execPath, [MAIN], {
-    PATH: process.env.PATH, HOME: os.tmpdir(), PORT: String(port), HEARTH_HOST: '127.0.0.1',
-    HEARTH_RTC_PORT: String(await freePort()), HEARTH_RTC_LISTEN_IPS: '127.0.0.1', HEARTH_WORKERS: '1',
-    HEARTH_REDIS_URL: o.redisUrl, HEARTH_NODE_ID: o.id, HEARTH_NODE_LIVENESS_SECONDS: '3',
-    HEARTH_ADMIN_KEY: o.adminKey, HEARTH_CLIENT_DIR: o.clientDir, HEARTH_LOG_LEVEL: 'warn',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, 30_000, `node ${o.id} up`)
-    .catch((err: unknown) => { throw new Error(`${(err as Error).message}\n${node.log()}`); });
-  return { ...node, id: o.id, url };
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const node = launch(process.execPath, [MAIN], {
+      PATH: process.env.PATH, HOME: os.tmpdir(), PORT: String(port), HEARTH_HOST: '127.0.0.1',
+      HEARTH_RTC_PORT: String(await freePort()), HEARTH_RTC_LISTEN_IPS: '127.0.0.1', HEARTH_WORKERS: '1',
+      HEARTH_REDIS_URL: o.redisUrl, HEARTH_NODE_ID: o.id, HEARTH_NODE_LIVENESS_SECONDS: '3',
+      HEARTH_ADMIN_KEY: o.adminKey, HEARTH_CLIENT_DIR: o.clientDir, HEARTH_LOG_LEVEL: 'warn',
+    });
+    let exited = false;
+    node.proc.once('exit', () => (exited = true));
+    const url = `http://127.0.0.1:${port}`;
+    await eventually(async () => exited || (await fetch(`${url}/healthz`).catch(() => undefined))?.ok === true, 30_000, `node ${o.id} up`)
+      .catch((err: unknown) => { throw new Error(`${(err as Error).message}\n${node.log()}`); });
+    if (!exited) return { ...node, id: o.id, url };
+    if (attempt < 3 && PORT_TAKEN.test(node.log())) continue;
+    throw new Error(`node ${o.id} exited before it was up\n${node.log()}`);
+  }
 }
 
 /** Caddy with the cluster Caddyfile over plain http on loopback; resolves once it proxies /healthz. */
