@@ -59,7 +59,8 @@ describe('a mediasoup worker dies mid-session', () => {
     await send(ben.bot);
     await ann.bot.ok('media.setReceiveMode', { video: 'off' }); // Ann is in audio only
     await circle.facilitator.bot.ok('facilitator.setTurnMode', { mode: 'stick' }); // nobody holds it yet
-    await cal.bot.cut(); // Cal's link is down when the worker dies
+    await cal.bot.ok('member.setPrivate', { private: false }); // Cal is not private right now: nothing passes to or from him
+    await cal.bot.cut(); // and his link is down when the worker dies
     await eventually(() => session.standingCounts().away === 1, 15_000, 'Cal away');
 
     const restarts = [circle.facilitator, ann, ben].map((m) => m.bot.waitFor('media.restart', () => true, 15_000));
@@ -101,7 +102,11 @@ describe('a mediasoup worker dies mid-session', () => {
     expect(back.room.mediaGeneration).toBe(1);
     expect(back.room.peers.find((p) => p.id === ben.selfId)!.producers.map((p) => p.id).sort()).toEqual([benNow.mic!, benNow.camera!].sort());
     await readyToReceive(calBack, back.room.routerRtpCapabilities);
-    await calBack.ok('media.consume', { producerId: benNow.camera! });
+    const benToCal = await calBack.ok('media.consume', { producerId: benNow.camera! });
+    await calBack.ok('media.resumeConsumer', { consumerId: benToCal.consumerId });
+    // Cal is still apart in the rebuilt media: he is ready for Ben's camera, yet it stays held at the server.
+    const calView = await session.room.media.inspect(cal.selfId);
+    expect(calView.consumers.find((c) => c.id === benToCal.consumerId)?.paused).toBe(true);
 
     // And the dead worker is replaced.
     await eventually(() => s.app.workers.workers().length === 2, 10_000, 'worker restarted');
