@@ -6,6 +6,9 @@ import type { Link, Quality, SessionMember } from './member.js';
 import type { RoomMedia } from './ports.js';
 import { inCircle, isApart, mediaSpace, openSide, type Whereabouts } from './spaces.js';
 
+/** The circle as one member sees it (the media part of a RoomSnapshot; the Session adds keys and the resume token). */
+export type CircleView = Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self' | 'mediaGeneration'>;
+
 /** A member as the others see them, without producers (the Session makes it: seq and certificate are its). */
 export type PeerCard = Omit<PeerInfo, 'producers'>;
 
@@ -64,7 +67,7 @@ export class Room {
   }
 
   /** Seats a member: the others learn it; the snapshot lists who was there before. */
-  join(card: PeerCard, link: Link): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self' | 'mediaGeneration'> {
+  join(card: PeerCard, link: Link): CircleView {
     const peers = [...this.seated.values()].map((s) => info(s.card, s.link, s.away, isApart(s.where)));
     this.seated.set(card.id, { card: { ...card }, link, away: false, where: inCircle() });
     this.media.addPeer(card.id);
@@ -72,7 +75,7 @@ export class Room {
     const self = info(card, link, false, false);
     this.broadcast(card.id, 'peer.joined', self);
     this.onChange();
-    return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self, mediaGeneration: this.generation };
+    return this.circleView(peers, self);
   }
 
   /** Out of the circle; the others learn it, with the facilitator's signed revocation of its key if there is one. */
@@ -100,14 +103,11 @@ export class Room {
   }
 
   /** The circle as one member sees it on coming back: everyone else, with what they send and who is away. */
-  view(peerId: string): Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self' | 'mediaGeneration'> | undefined {
+  view(peerId: string): CircleView | undefined {
     const me = this.seated.get(peerId);
     if (!me) return undefined;
     const peers = [...this.seated].filter(([id]) => id !== peerId).map(([, s]) => info(s.card, s.link, s.away, isApart(s.where)));
-    return {
-      routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self: info(me.card, me.link, false, false),
-      mediaGeneration: this.generation,
-    };
+    return this.circleView(peers, info(me.card, me.link, false, false));
   }
 
   // ── spaces: the circle, a side room, not private right now ──
@@ -257,6 +257,10 @@ export class Room {
     this.closedFlag = true;
     this.seated.clear();
     this.media.close();
+  }
+
+  private circleView(peers: PeerInfo[], self: PeerInfo): CircleView {
+    return { routerRtpCapabilities: this.media.routerRtpCapabilities as Record<string, unknown>, peers, self, mediaGeneration: this.generation };
   }
 
   /** Who an audio-only member always hears, whoever speaks: the moderators in the circle. */

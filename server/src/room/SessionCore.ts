@@ -8,7 +8,7 @@ import { E2eeRelay } from './E2eeRelay.js';
 import { InviteBook } from './InviteBook.js';
 import { peerCard, type Link, type SessionMember } from './member.js';
 import type { RoomMedia } from './ports.js';
-import { Room } from './Room.js';
+import { Room, type CircleView } from './Room.js';
 import { SerialQueue } from './SerialQueue.js';
 import { SignedMembership } from './SignedMembership.js';
 import { TurnFloor } from './TurnFloor.js';
@@ -116,7 +116,7 @@ export abstract class SessionCore {
   }
 
   /** What a member needs to (re-)enter the circle: who is there, keys metadata, and how to come back after a drop. */
-  protected snapshotFor(m: SessionMember, joined: Pick<RoomSnapshot, 'routerRtpCapabilities' | 'peers' | 'self' | 'mediaGeneration'>): RoomSnapshot {
+  protected snapshotFor(m: SessionMember, joined: CircleView): RoomSnapshot {
     m.link.resumeToken ??= randomBytes(16).toString('base64url');
     return {
       ...joined, keyEpoch: this.keys.keyEpoch, revocations: this.signed.revocations(),
