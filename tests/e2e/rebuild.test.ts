@@ -7,7 +7,7 @@ import type { RoomMedia } from '../../server/src/room/ports.js';
 import { admitFromPanel, arrive, frameDifference, inbound } from '../support/browser.js';
 import { audioPacketsOver, threeInACircle } from '../support/scene.js';
 import { eventually, startServer, type TestServer } from '../support/server.js';
-import { killWorkerUnder, launchToneChromium } from '../support/workerDeath.js';
+import { killWorkerOf, killWorkerUnder, launchToneChromium } from '../support/workerDeath.js';
 
 // Issue 13, item 3: the mediasoup worker under a live session is killed (SIGKILL). The server rebuilds the room on
 // its other worker and every page sets its media up again by itself: nobody clicks, nobody passes the waiting room
@@ -95,9 +95,7 @@ describe('a mediasoup worker dies under a live session', () => {
     await cdp.send('Debugger.enable');
     await cdp.send('Debugger.pause');
     await eventually(() => session.roster().members.find((m) => m.id === calId)?.away === true, 40_000, 'Cal seen away');
-    const generation = session.room.mediaGeneration;
-    process.kill(server!.app.workers.workers()[session.room.media.workerIndex]!.pid, 'SIGKILL');
-    await eventually(() => session.room.mediaGeneration > generation, 20_000, 'media rebuilt');
+    await killWorkerOf(server!, session).rebuilt();
     await decodes(pages.Fay, 'Ben');
     await cdp.send('Debugger.resume');
     await cdp.detach();
@@ -116,15 +114,14 @@ describe('a mediasoup worker dies under a live session', () => {
     const dan = await arrive(browser!, memberLink, 'Dan');
     await admitFromPanel(pages.Fay, dan, 'Dan').catch(() => undefined); // its "in the room" view may wait for the gate
     await atGate; // Dan's page is admitted and asks to send its microphone: the answer waits
-    const generation = session.room.mediaGeneration;
     const old = session.room.media;
-    process.kill(server!.app.workers.workers()[session.room.media.workerIndex]!.pid, 'SIGKILL');
+    const killed = killWorkerOf(server!, session);
     await eventually(() => old.lost, 10_000, 'the worker gone');
     // Dan's send goes on to the dead router and is told MEDIA_MOVING; the rebuild, queued behind it in the session,
     // follows with media.restart. The page must not give up in between.
     open();
     gate = undefined;
-    await eventually(() => session.room.mediaGeneration > generation, 20_000, 'media rebuilt');
+    await killed.rebuilt();
     await decodes(dan, 'Fay');
     await decodes(pages.Fay, 'Dan');
     await decodes(pages.Ben, 'Dan');

@@ -73,6 +73,17 @@ export function heard(page: Page): Promise<Heard[]> {
   return page.evaluate(() => (window as unknown as { __heard: Heard[] }).__heard.slice());
 }
 
+/**
+ * SIGKILL of the mediasoup worker under `session`'s media (as a crash or the OOM killer would end it; every worker
+ * is running, so the slot index is the position in `workers()`). `rebuilt()` waits (≤ limitMs) until the
+ * server has rebuilt the session's media.
+ */
+export function killWorkerOf(server: TestServer, session: Session, limitMs = 20_000): { rebuilt: () => Promise<void> } {
+  const generation = session.room.mediaGeneration;
+  process.kill(server.app.workers.workers()[session.room.media.workerIndex]!.pid, 'SIGKILL');
+  return { rebuilt: () => eventually(() => session.room.mediaGeneration > generation, limitMs, 'media rebuilt') };
+}
+
 export interface Outage {
   /**
    * The silence the listener lived through (ms): from the last packet of the speaker's old track to the first
@@ -96,10 +107,8 @@ export async function killWorkerUnder(
   await eventually(async () => (await heard(listener)).filter((h) => h.energy > 0).length > 10, 10_000, `${speaker} heard before the kill`);
   const before = (await heard(listener)).at(-1)!.track;
   const index = session.room.media.workerIndex;
-  const generation = session.room.mediaGeneration;
   const killedAt = Date.now();
-  process.kill(server.app.workers.workers()[index]!.pid, 'SIGKILL');
-  await eventually(() => session.room.mediaGeneration > generation, limitMs, 'media rebuilt');
+  await killWorkerOf(server, session, limitMs).rebuilt();
   const again = (h: Heard) => h.track !== before && h.energy > 0;
   await eventually(async () => (await heard(listener)).some(again), limitMs, `${speaker} heard again`);
   const samples = await heard(listener);
